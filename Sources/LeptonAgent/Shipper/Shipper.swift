@@ -1,0 +1,129 @@
+import AsyncAlgorithms
+import LeptonCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps a session with the collector and ships the outbox through it, reconnecting with capped
+/// exponential backoff and full jitter (or after the delay a GOAWAY asks for).
+///
+/// On graceful shutdown it goes on shipping until the outbox is empty or `shutdownTimeout` has passed.
+public struct Shipper: Service {
+    public struct Configuration: Sendable {
+        public var agentID: String
+        public var address: HostPort
+        /// Name to verify in the collector's certificate; nil for an IP address (verified against the IP).
+        public var serverName: String?
+        public var tls: NIOSSLContext
+        public var reconnectInitial: Duration
+        public var reconnectMax: Duration
+        public var shutdownTimeout: Duration
+        /// A session that lasted this long resets the backoff.
+        public var healthySession: Duration = .seconds(10)
+        public var connectTimeout: Duration = .seconds(5)
+    }
+
+    let configuration: Configuration
+    /// Whether a session is up right now (for `/readyz`).
+    public let connection = ConnectionState()
+    let outbox: Outbox
+    let metrics: AgentMetrics
+    let logger: Logger
+
+    init(configuration: Configuration, outbox: Outbox, metrics: AgentMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.outbox = outbox
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.connectLoop() }
+            group.addTask {
+                try? await gracefulShutdown()
+                let drained = await self.drain(within: self.configuration.shutdownTimeout)
+                if drained {
+                    self.logger.info("outbox drained")
+                } else {
+                    let left = await self.outbox.heldBytes
+                    self.logger.warning("shutdown timeout: batches left unacknowledged", metadata: ["bytes": "\(left)"])
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func drain(within timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.outbox.waitUntilEmpty()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func connectLoop() async {
+        var attempt = 0
+        while !Task.isCancelled {
+            metrics.connectionAttempts.increment()
+            let started = ContinuousClock.now
+            let outcome = await ShipperConnection(
+                configuration: configuration,
+                outbox: outbox,
+                state: connection,
+                metrics: metrics,
+                logger: logger
+            ).run()
+            connection.set(false, metrics: metrics)
+            if ContinuousClock.now - started >= configuration.healthySession { attempt = 0 }
+            let delay: Duration
+            switch outcome {
+            case .retryAfter(let wanted):
+                delay = wanted + Self.jitter(upTo: wanted / 2)
+            case .failed:
+                delay = Self.jitter(upTo: Self.backoffCeiling(attempt: attempt, initial: configuration.reconnectInitial, max: configuration.reconnectMax))
+                attempt += 1
+            }
+            logger.debug("reconnecting", metadata: ["delay_ms": "\(delay.milliseconds)"])
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    /// `min(max, initial · 2^attempt)`.
+    static func backoffCeiling(attempt: Int, initial: Duration, max: Duration) -> Duration {
+        let factor = 1 << Swift.min(attempt, 30)
+        let ceiling = initial * factor
+        return ceiling > max ? max : ceiling
+    }
+
+    /// A uniformly random duration in `[0, bound]` ("full jitter").
+    static func jitter(upTo bound: Duration) -> Duration {
+        let milliseconds = bound.milliseconds
+        guard milliseconds > 0 else { return .zero }
+        return .milliseconds(Int64.random(in: 0...milliseconds))
+    }
+}
+
+/// Whether the agent has a welcomed session with the collector.
+public final class ConnectionState: Sendable {
+    private let up = Atomic<Bool>(false)
+
+    public var isUp: Bool { up.load(ordering: .relaxed) }
+
+    func set(_ value: Bool, metrics: AgentMetrics) {
+        up.store(value, ordering: .relaxed)
+        metrics.connected.set(Int64(value ? 1 : 0))
+    }
+}

@@ -1,0 +1,214 @@
+import AsyncAlgorithms
+import LeptonCore
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// One connection to the collector: TLS handshake, HELLO, then batches within credit until the session ends.
+struct ShipperConnection {
+    enum Outcome: Sendable {
+        /// The collector asked to come back after this long (GOAWAY).
+        case retryAfter(Duration)
+        /// Connection refused, handshake failed, connection lost, or an error frame.
+        case failed
+    }
+
+    private enum Event: Sendable {
+        case message(Message)
+        case appended(Outbox.Entry)
+        case tick
+    }
+
+    let configuration: Shipper.Configuration
+    let outbox: Outbox
+    let state: ConnectionState
+    let metrics: AgentMetrics
+    let logger: Logger
+
+    func run() async -> Outcome {
+        let address = "\(configuration.address)"
+        let connection: NIOAsyncChannel<Message, Message>
+        do {
+            connection = try await connect()
+        } catch {
+            logger.warning("cannot connect to collector", metadata: ["address": "\(address)", "reason": "\(error)"])
+            return .failed
+        }
+        let nioChannel = connection.channel
+        let outcome = await withTaskCancellationHandler {
+            do {
+                return try await session(connection)
+            } catch where !Task.isCancelled {
+                logger.warning("connection to collector lost", metadata: ["address": "\(address)", "reason": "\(error)"])
+                return .failed
+            } catch {
+                return .failed
+            }
+        } onCancel: {
+            nioChannel.close(promise: nil)
+        }
+        await outbox.unsubscribe()
+        return outcome
+    }
+
+    private func connect() async throws -> NIOAsyncChannel<Message, Message> {
+        let configuration = configuration
+        let (channel, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(host: configuration.address.host, port: configuration.address.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handshake = channel.eventLoop.makePromise(of: Void.self)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(
+                        NIOSSLClientHandler(context: configuration.tls, serverHostname: configuration.serverName)
+                    )
+                    try pipeline.addHandler(HandshakeObserver(promise: handshake))
+                    try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1 << 20)))
+                    try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+                    let async = try NIOAsyncChannel<Message, Message>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8))
+                    )
+                    return (async, handshake.futureResult)
+                }
+            }
+        do {
+            try await handshake.get()
+        } catch {
+            try? await channel.channel.close()
+            throw error
+        }
+        return channel
+    }
+
+    private func session(_ connection: NIOAsyncChannel<Message, Message>) async throws -> Outcome {
+        try await connection.executeThenClose { inbound, outbound in
+            var machine = ShipperStateMachine(agentID: configuration.agentID)
+            let (held, appended) = await outbox.subscribe()
+            for entry in held { _ = machine.enqueue(sequence: entry.sequence, size: entry.size) }
+            var lastPing = ContinuousClock.now
+            var nonce: UInt64 = 0
+
+            if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) { return outcome }
+            let ticks = AsyncTimerSequence(interval: .seconds(1), clock: .continuous).map { _ in Event.tick }
+            let events = merge(inbound.map { Event.message($0) }, appended.map { Event.appended($0) }, ticks)
+            for try await event in events {
+                let actions: [ShipperStateMachine.Action]
+                switch event {
+                case .message(let message):
+                    if case .welcome = message {
+                        state.set(true, metrics: metrics)
+                        logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
+                    }
+                    actions = machine.received(message)
+                case .appended(let entry):
+                    actions = machine.enqueue(sequence: entry.sequence, size: entry.size)
+                case .tick:
+                    let heartbeat = Duration.milliseconds(machine.heartbeatMilliseconds)
+                    guard machine.isEstablished, heartbeat > .zero, ContinuousClock.now - lastPing >= heartbeat else {
+                        continue
+                    }
+                    lastPing = .now
+                    nonce += 1
+                    actions = [.send(.ping(nonce))]
+                }
+                if let outcome = try await perform(actions, outbound: outbound, machine: &machine) { return outcome }
+            }
+            if !Task.isCancelled {
+                logger.warning("collector closed the connection", metadata: ["address": "\(configuration.address)"])
+            }
+            return .failed
+        }
+    }
+
+    /// Performs the actions; returns an outcome when the session is over.
+    private func perform(
+        _ actions: [ShipperStateMachine.Action],
+        outbound: NIOAsyncChannelOutboundWriter<Message>,
+        machine: inout ShipperStateMachine
+    ) async throws -> Outcome? {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                try await outbound.write(message)
+            case .sendBatch(let sequence):
+                guard let frame = await outbox.frame(sequence: sequence) else { continue }
+                try await outbound.write(.batch(frame))
+                metrics.wireBytesSent.increment(by: Int64(frame.wireSize))
+            case .release(let sequence):
+                let (batches, records) = await outbox.release(upTo: sequence)
+                metrics.batchesAcknowledged.increment(by: Int64(batches))
+                metrics.recordsAcknowledged.increment(by: Int64(records))
+            case .dropOversized(let sequence, let size):
+                let records = await outbox.drop(sequence: sequence)
+                metrics.droppedOversized.increment(by: Int64(records))
+                logger.error(
+                    "batch larger than the collector accepts, dropped",
+                    metadata: ["batch.seq": "\(sequence)", "bytes": "\(size)", "records": "\(records)"]
+                )
+            case .close(let reason):
+                switch reason {
+                case .goAway(let goAway):
+                    logger.info("collector asked to reconnect later", metadata: ["reason": "\(goAway.reason)", "retry_after_ms": "\(goAway.retryAfterMilliseconds)"])
+                    return .retryAfter(.milliseconds(goAway.retryAfterMilliseconds))
+                case .remoteError(let error):
+                    if error.retryable {
+                        logger.warning("collector refused a batch, will retry", metadata: ["error.code": "\(error.code)", "error": "\(error.message)"])
+                    } else {
+                        logger.error("collector ended the session", metadata: ["error.code": "\(error.code)", "error": "\(error.message)"])
+                    }
+                    return .failed
+                case .protocolViolation(let text):
+                    logger.error("protocol violation by the collector", metadata: ["error": "\(text)"])
+                    return .failed
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// Completes a promise when the TLS handshake finishes, or fails it with the reason it did not.
+final class HandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let promise: EventLoopPromise<Void>
+    private var done = false
+
+    init(promise: EventLoopPromise<Void>) {
+        self.promise = promise
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls, !done {
+            done = true
+            promise.succeed()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !done {
+            done = true
+            promise.fail(error)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !done {
+            done = true
+            promise.fail(ChannelError.eof)
+        }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if !done {
+            done = true
+            promise.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+}

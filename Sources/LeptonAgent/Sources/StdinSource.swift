@@ -1,0 +1,96 @@
+import Foundation
+import LeptonCore
+import Logging
+import NIOPosix
+import Prometheus
+
+/// One record per line of standard input; ends at EOF.
+struct StdinSource: Source {
+    let name: String
+    let parser: LineParser
+    let metrics: AgentMetrics
+    let logger: Logger
+    var descriptor: Int32 = 0
+    var maxLineBytes = 1 << 20
+
+    func run(into output: RecordOutput) async throws {
+        var state = LineReader(source: name, parser: parser, metrics: metrics, maxLineBytes: maxLineBytes)
+        while !Task.isCancelled {
+            let chunk = try await NIOThreadPool.singleton.runIfActive { [descriptor] in
+                try Self.read(descriptor: descriptor, waitingAtMost: 200)
+            }
+            guard let chunk else { continue }
+            if chunk.isEmpty {
+                await output.emit(state.finish())
+                logger.info("stdin closed", metadata: ["source": "\(name)"])
+                return
+            }
+            await output.emit(chunk.withUnsafeBytes { state.push($0) })
+        }
+    }
+
+    /// Waits up to `milliseconds` for input (so cancellation is noticed), then reads what is there.
+    /// nil: nothing yet; empty: end of input.
+    static func read(descriptor: Int32, waitingAtMost milliseconds: Int32) throws -> [UInt8]? {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, milliseconds)
+        if ready == 0 { return nil }
+        if ready < 0 {
+            if errno == EINTR { return nil }
+            throw AgentError("poll on stdin failed: \(String(cString: strerror(errno)))")
+        }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN { return nil }
+            throw AgentError("reading stdin failed: \(String(cString: strerror(errno)))")
+        }
+        return Array(buffer.prefix(count))
+    }
+}
+
+/// Splits bytes into lines and parses them into records of one stream, counting what it cannot use.
+struct LineReader {
+    let source: String
+    let parser: LineParser
+    private var splitter: LineSplitter
+    private let produced: Counter
+    private let parseErrors: Counter
+    private let truncated: Counter
+
+    init(source: String, parser: LineParser, metrics: AgentMetrics, maxLineBytes: Int) {
+        self.source = source
+        self.parser = parser
+        splitter = LineSplitter(maxLineBytes: maxLineBytes)
+        produced = metrics.records(source: source)
+        parseErrors = metrics.dropped(source: source, reason: "parse_error")
+        truncated = metrics.truncatedLines(source: source)
+    }
+
+    mutating func push(_ bytes: UnsafeRawBufferPointer) -> [Record] {
+        let before = splitter.truncatedLines
+        let records = parse(splitter.push(bytes))
+        truncated.increment(by: Int64(splitter.truncatedLines - before))
+        return records
+    }
+
+    mutating func finish() -> [Record] {
+        parse(splitter.finish().map { [$0] } ?? [])
+    }
+
+    private func parse(_ lines: [String]) -> [Record] {
+        guard !lines.isEmpty else { return [] }
+        let now = wallClockNanoseconds()
+        var records: [Record] = []
+        records.reserveCapacity(lines.count)
+        for line in lines {
+            if let value = parser.value(of: line) {
+                records.append(Record(stream: source, timestamp: now, value: value))
+            } else {
+                parseErrors.increment()
+            }
+        }
+        produced.increment(by: Int64(records.count))
+        return records
+    }
+}

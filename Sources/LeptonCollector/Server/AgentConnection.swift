@@ -1,0 +1,219 @@
+import AsyncAlgorithms
+import Foundation
+import LeptonCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+
+/// Runs one agent connection: feeds frames to a `SessionStateMachine` and performs its actions.
+/// One batch at a time: the next frame is read only after the current batch was committed and ACKed.
+struct AgentConnection {
+    private enum Event: Sendable {
+        case message(Message)
+        case shutdown
+    }
+
+    let id: UInt64
+    let channel: NIOAsyncChannel<Message, Message>
+    let configuration: AgentServer.Configuration
+    let sink: any RecordSink
+    let registry: SessionRegistry
+    let metrics: CollectorMetrics
+    var logger: Logger
+
+    init(
+        id: UInt64,
+        channel: NIOAsyncChannel<Message, Message>,
+        configuration: AgentServer.Configuration,
+        sink: any RecordSink,
+        registry: SessionRegistry,
+        metrics: CollectorMetrics,
+        logger: Logger
+    ) {
+        self.id = id
+        self.channel = channel
+        self.configuration = configuration
+        self.sink = sink
+        self.registry = registry
+        self.metrics = metrics
+        self.logger = logger
+        self.logger[metadataKey: "address"] = "\(channel.channel.remoteAddress.map(Self.describe) ?? "unknown")"
+    }
+
+    func run() async {
+        let (shutdownEvents, shutdownContinuation) = AsyncStream<Event>.makeStream()
+        let address = logger[metadataKey: "address"]?.description ?? "unknown"
+        guard registry.register(id: id, address: address, shutdown: { shutdownContinuation.yield(.shutdown) }) else {
+            try? await channel.executeThenClose { _, outbound in
+                try await outbound.write(.goAway(Self.goAway(configuration.shutdownRetryAfter)))
+            }
+            return
+        }
+        defer { registry.remove(id: id) }
+        let welcomed = NIOLockedValueBox(false)
+        let nioChannel = channel.channel
+        let handshakeTimer = nioChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
+            if !welcomed.withLockedValue({ $0 }) { nioChannel.close(promise: nil) }
+        }
+        defer { handshakeTimer.cancel() }
+
+        var session: Session?
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let events = merge(inbound.map { Event.message($0) }, shutdownEvents)
+                do {
+                    for try await event in events {
+                        var actions: [SessionStateMachine.Action]
+                        switch event {
+                        case .message(let message):
+                            if session == nil {
+                                session = try await Session(channel: nioChannel, configuration: configuration, id: id)
+                            }
+                            registry.touch(id: id)
+                            actions = session!.machine.received(message)
+                        case .shutdown:
+                            actions = session?.machine.shutdown(
+                                retryAfterMilliseconds: UInt32(clamping: configuration.shutdownRetryAfter.milliseconds)
+                            ) ?? [.send(.goAway(Self.goAway(configuration.shutdownRetryAfter))), .close]
+                        }
+                        if var current = session {
+                            let open = try await perform(actions, session: &current, outbound: outbound, welcomed: welcomed)
+                            session = current
+                            if !open { return }
+                        } else {
+                            for case .send(let message) in actions { try await outbound.write(message) }
+                            return
+                        }
+                    }
+                } catch let error as WireDecodingError {
+                    metrics.reject(error.code == .frameTooLarge ? "frame_too_large" : "malformed_frame")
+                    logger.warning("rejected frame", metadata: ["agent.id": "\(session?.machine.agentID ?? "")", "error": "\(error)"])
+                    try? await outbound.write(.error(Message.WireError(code: error.code, message: error.message)))
+                }
+            }
+        } catch let error as NIOSSLError {
+            metrics.reject("tls_handshake")
+            logger.warning("rejected TLS handshake", metadata: ["reason": "\(error)"])
+        } catch let error as PeerIdentityError {
+            metrics.reject("tls_handshake")
+            logger.warning("rejected TLS handshake", metadata: ["reason": "\(error)"])
+        } catch {
+            if let agent = session?.machine.agentID {
+                logger.info("agent connection ended", metadata: ["agent.id": "\(agent)", "reason": "\(error)"])
+            } else {
+                logger.info("connection ended before handshake", metadata: ["reason": "\(error)"])
+            }
+        }
+        shutdownContinuation.finish()
+        if let agent = session?.machine.agentID, welcomed.withLockedValue({ $0 }) {
+            metrics.sessions.decrement()
+            logger.info("agent disconnected", metadata: ["agent.id": "\(agent)"])
+        }
+    }
+
+    /// Performs actions in order, including the follow-ups of store calls. Returns false once the session closed.
+    private func perform(
+        _ initial: [SessionStateMachine.Action],
+        session: inout Session,
+        outbound: NIOAsyncChannelOutboundWriter<Message>,
+        welcomed: NIOLockedValueBox<Bool>
+    ) async throws -> Bool {
+        var queue = initial[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .loadHighWater(let agent):
+                do {
+                    let highWater = try await sink.highWater(agent: agent)
+                    queue.append(contentsOf: session.machine.highWaterLoaded(highWater))
+                } catch {
+                    logger.error("storage error", metadata: ["agent.id": "\(agent)", "error": "\(error)"])
+                    queue.append(contentsOf: session.machine.commitFailed("cannot read the agent's high-water mark: \(error)"))
+                }
+            case .send(let message):
+                try await outbound.write(message)
+                if case .welcome(let welcome) = message {
+                    welcomed.withLockedValue { $0 = true }
+                    registry.identify(id: id, agent: session.machine.agentID ?? "")
+                    metrics.sessions.increment()
+                    logger.info(
+                        "agent connected",
+                        metadata: ["agent.id": "\(session.machine.agentID ?? "")", "batch.high_water": "\(welcome.highWaterSequence)"]
+                    )
+                }
+                if case .error(let error) = message { record(error, agent: session.machine.agentID ?? session.identity) }
+            case .commit(let batch):
+                queue.append(contentsOf: await commit(batch, session: &session))
+            case .duplicate(let sequence):
+                metrics.duplicateBatches.increment()
+                logger.debug("duplicate batch acknowledged", metadata: ["agent.id": "\(session.identity)", "batch.seq": "\(sequence)"])
+            case .close:
+                return false
+            }
+        }
+        return true
+    }
+
+    private func commit(_ batch: Message.BatchFrame, session: inout Session) async -> [SessionStateMachine.Action] {
+        let agent = session.machine.agentID ?? session.identity
+        let records: [Record]
+        do {
+            records = try BatchCodec.decode(batch, maxRawBytes: Int(configuration.limits.maxBatchRawBytes))
+        } catch {
+            return session.machine.batchInvalid("batch \(batch.sequence): \(error)")
+        }
+        let started = ContinuousClock.now
+        do {
+            switch try await sink.commit(agent: agent, sequence: batch.sequence, records: records) {
+            case .stored:
+                metrics.commitSeconds.record(ContinuousClock.now - started)
+                metrics.records.increment(by: Int64(records.count))
+                metrics.batches.increment()
+                metrics.compressedBytes.increment(by: Int64(batch.body.readableBytes))
+                metrics.rawBytes.increment(by: Int64(batch.rawLength))
+            case .duplicate:
+                metrics.duplicateBatches.increment()
+            }
+            return session.machine.committed(batch)
+        } catch {
+            logger.error("storage error, batch refused", metadata: ["agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "error": "\(error)"])
+            return session.machine.commitFailed("storage unavailable: \(error)")
+        }
+    }
+
+    private func record(_ error: Message.WireError, agent: String) {
+        let reason = error.code.description
+        metrics.reject(reason)
+        logger.warning("session refused", metadata: ["agent.id": "\(agent)", "error.code": "\(reason)", "error": "\(error.message)"])
+    }
+
+    /// `127.0.0.1:50412` or `[::1]:50412`.
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+
+    static func goAway(_ retryAfter: Duration) -> Message.GoAway {
+        Message.GoAway(reason: .shuttingDown, retryAfterMilliseconds: UInt32(clamping: retryAfter.milliseconds), text: "collector shutting down")
+    }
+}
+
+/// The per-connection state once the TLS handshake is done: who the peer is, and its protocol state.
+private struct Session {
+    let identity: String
+    var machine: SessionStateMachine
+
+    init(channel: any Channel, configuration: AgentServer.Configuration, id: UInt64) async throws {
+        guard let certificate = try await channel.nioSSL_peerCertificate().get(),
+            let identity = PeerIdentity.agentName(certificate)
+        else { throw PeerIdentityError() }
+        self.identity = identity
+        machine = SessionStateMachine(peerIdentity: identity, limits: configuration.limits, sessionID: id)
+    }
+}
+
+/// The client certificate carries no usable agent name.
+struct PeerIdentityError: Error, CustomStringConvertible {
+    var description: String { "client certificate has no agent name (subject CN)" }
+}

@@ -1,0 +1,124 @@
+import LeptonCore
+import LeptonRuntime
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// Accepts agents over mutual TLS and runs one session per connection (see `AgentConnection`).
+///
+/// On graceful shutdown it stops accepting, lets every session finish the batch it is committing, sends
+/// GOAWAY, and returns once all sessions are closed.
+public final class AgentServer: Service {
+    public struct Configuration: Sendable {
+        public var listen: HostPort
+        public var tls: NIOSSLContext
+        public var limits: SessionStateMachine.Limits
+        public var handshakeTimeout: Duration
+        /// What GOAWAY asks agents to wait before reconnecting on shutdown.
+        public var shutdownRetryAfter: Duration
+
+        public init(
+            listen: HostPort,
+            tls: NIOSSLContext,
+            limits: SessionStateMachine.Limits,
+            handshakeTimeout: Duration = .seconds(10),
+            shutdownRetryAfter: Duration = .seconds(2)
+        ) {
+            self.listen = listen
+            self.tls = tls
+            self.limits = limits
+            self.handshakeTimeout = handshakeTimeout
+            self.shutdownRetryAfter = shutdownRetryAfter
+        }
+    }
+
+    /// The address actually bound (useful with port 0).
+    public let bound = Rendezvous<SocketAddress>()
+    public let sessions = SessionRegistry()
+
+    private let configuration: Configuration
+    private let sink: any RecordSink
+    private let metrics: CollectorMetrics
+    private let logger: Logger
+    /// Next session id.
+    private let nextSessionID = Mutex<UInt64>(1)
+
+    public init(configuration: Configuration, sink: any RecordSink, metrics: CollectorMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.sink = sink
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let configuration = configuration
+        let readTimeout = TimeAmount.milliseconds(Int64(configuration.limits.heartbeatMilliseconds) * 3)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.listen.host, port: configuration.listen.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(NIOSSLServerHandler(context: configuration.tls))
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: readTimeout))
+                    try pipeline.addHandler(CloseOnIdleHandler())
+                    try pipeline.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameBytes: Int(configuration.limits.maxFrameBytes)))
+                    )
+                    try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+                    return try NIOAsyncChannel<Message, Message>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 4))
+                    )
+                }
+            }
+        if let address = server.channel.localAddress { bound.set(address) }
+        logger.info("listening for agents", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let id = nextSessionID.withLock { id in
+                            defer { id += 1 }
+                            return id
+                        }
+                        group.addTask {
+                            await AgentConnection(
+                                id: id,
+                                channel: connection,
+                                configuration: configuration,
+                                sink: self.sink,
+                                registry: self.sessions,
+                                metrics: self.metrics,
+                                logger: self.logger
+                            ).run()
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.logger.info("stopping: no new agent connections, finishing sessions")
+            server.channel.close(promise: nil)
+            self.sessions.shutdownAll()
+        }
+        logger.info("all agent sessions closed")
+    }
+}
+
+/// Closes a connection that has been silent for longer than the read timeout.
+final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

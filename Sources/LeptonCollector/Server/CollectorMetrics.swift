@@ -1,0 +1,56 @@
+import LeptonRuntime
+import Prometheus
+
+/// The collector's Prometheus metrics, created once per collector.
+public struct CollectorMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let records: Counter
+    let batches: Counter
+    let duplicateBatches: Counter
+    let compressedBytes: Counter
+    let rawBytes: Counter
+    let sessions: Gauge
+    let commitSeconds: DurationHistogram
+    private let rejects: [String: Counter]
+
+    /// Reasons a connection or a batch is refused; the `reason` label of `lepton_collector_rejects_total`.
+    public static let rejectReasons = [
+        "tls_handshake", "identity_mismatch", "unsupported_version", "protocol_violation", "malformed_frame",
+        "frame_too_large", "invalid_batch", "credit_exceeded", "storage_unavailable", "handshake_timeout",
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        records = registry.counter("lepton_collector_records_total", help: "Records committed to the store.")
+        batches = registry.counter("lepton_collector_batches_total", help: "Batches committed to the store.")
+        duplicateBatches = registry.counter("lepton_collector_duplicate_batches_total",
+            help: "Resent batches at or below the agent's high-water mark, acknowledged and not stored again."
+        )
+        compressedBytes = registry.counter("lepton_collector_received_bytes_total",
+            help: "Batch bytes received, as sent on the wire and after decompression.",
+            labels: [("form", "compressed")]
+        )
+        rawBytes = registry.counter("lepton_collector_received_bytes_total",
+            help: "Batch bytes received, as sent on the wire and after decompression.",
+            labels: [("form", "raw")]
+        )
+        sessions = registry.gauge("lepton_collector_sessions", help: "Agent sessions past the handshake.")
+        commitSeconds = registry.durationHistogram(
+            "lepton_collector_commit_seconds",
+            help: "Time to commit one batch to the store.",
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2)]
+        )
+        var rejects: [String: Counter] = [:]
+        for reason in Self.rejectReasons {
+            rejects[reason] = registry.counter("lepton_collector_rejects_total",
+                help: "Connections or batches refused, by reason.",
+                labels: [("reason", reason)]
+            )
+        }
+        self.rejects = rejects
+    }
+
+    func reject(_ reason: String) {
+        rejects[reason]?.increment()
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import LeptonCore
+
+/// The embedded default store: one SQLite file (WAL mode, `synchronous=FULL`, so an ACKed batch survives
+/// a power cut), written through GRDB.
+public final class SQLiteSink: RecordSink {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agents (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        high_water_seq INTEGER NOT NULL DEFAULT 0,
+                        records INTEGER NOT NULL DEFAULT 0,
+                        batches INTEGER NOT NULL DEFAULT 0,
+                        last_commit INTEGER
+                    );
+                    CREATE TABLE streams (
+                        id INTEGER PRIMARY KEY,
+                        agent TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        records INTEGER NOT NULL DEFAULT 0,
+                        first_time INTEGER,
+                        last_time INTEGER,
+                        UNIQUE (agent, name)
+                    );
+                    CREATE TABLE samples (
+                        stream_id INTEGER NOT NULL REFERENCES streams(id),
+                        time INTEGER NOT NULL,
+                        value REAL,
+                        text TEXT
+                    );
+                    CREATE INDEX samples_by_stream_time ON samples (stream_id, time);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    public func highWater(agent: String) async throws -> UInt64 {
+        try await pool.read { db in
+            let value = try Int64.fetchOne(db, sql: "SELECT high_water_seq FROM agents WHERE id = ?", arguments: [agent])
+            return UInt64(value ?? 0)
+        }
+    }
+
+    public func commit(agent: String, sequence: UInt64, records: [LeptonCore.Record]) async throws -> CommitOutcome {
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        return try await pool.write { db in
+            let stored = try Int64.fetchOne(db, sql: "SELECT high_water_seq FROM agents WHERE id = ?", arguments: [agent])
+            if let stored, UInt64(stored) >= sequence { return .duplicate }
+
+            var perStream: [String: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
+            let insertStream = try db.cachedStatement(sql: "INSERT OR IGNORE INTO streams (agent, name) VALUES (?, ?)")
+            let selectStream = try db.cachedStatement(sql: "SELECT id FROM streams WHERE agent = ? AND name = ?")
+            let insertSample = try db.cachedStatement(sql: "INSERT INTO samples (stream_id, time, value, text) VALUES (?, ?, ?, ?)")
+            for record in records {
+                var entry: (id: Int64, count: Int64, first: Int64, last: Int64)
+                if let existing = perStream[record.stream] {
+                    entry = existing
+                } else {
+                    try insertStream.execute(arguments: [agent, record.stream])
+                    guard let id = try Int64.fetchOne(selectStream, arguments: [agent, record.stream]) else {
+                        throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "stream row for \(agent)/\(record.stream) vanished")
+                    }
+                    entry = (id, 0, record.timestamp, record.timestamp)
+                }
+                switch record.value {
+                case .number(let value):
+                    try insertSample.execute(arguments: [entry.id, record.timestamp, value, nil])
+                case .text(let text):
+                    try insertSample.execute(arguments: [entry.id, record.timestamp, nil, text])
+                }
+                entry.count += 1
+                entry.first = min(entry.first, record.timestamp)
+                entry.last = max(entry.last, record.timestamp)
+                perStream[record.stream] = entry
+            }
+            for entry in perStream.values {
+                try db.execute(
+                    sql: """
+                        UPDATE streams SET records = records + ?,
+                            first_time = min(coalesce(first_time, ?), ?), last_time = max(coalesce(last_time, ?), ?)
+                        WHERE id = ?
+                        """,
+                    arguments: [entry.count, entry.first, entry.first, entry.last, entry.last, entry.id]
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO agents (id, high_water_seq, records, batches, last_commit) VALUES (?, ?, ?, 1, ?)
+                    ON CONFLICT (id) DO UPDATE SET high_water_seq = excluded.high_water_seq,
+                        records = records + excluded.records, batches = batches + 1, last_commit = excluded.last_commit
+                    """,
+                arguments: [agent, Int64(sequence), records.count, now]
+            )
+            return .stored
+        }
+    }
+
+    public func agents() async throws -> [StoredAgent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, high_water_seq, records, last_commit FROM agents ORDER BY id").map {
+                StoredAgent(
+                    id: $0["id"],
+                    highWaterSequence: UInt64($0["high_water_seq"] as Int64),
+                    records: $0["records"],
+                    lastCommit: $0["last_commit"]
+                )
+            }
+        }
+    }
+
+    public func streams() async throws -> [StoredStream] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT agent, name, records, first_time, last_time FROM streams ORDER BY agent, name"
+            ).map {
+                StoredStream(
+                    agent: $0["agent"],
+                    stream: $0["name"],
+                    records: $0["records"],
+                    first: $0["first_time"],
+                    last: $0["last_time"]
+                )
+            }
+        }
+    }
+
+    public func query(agent: String, stream: String, from: Int64?, to: Int64?, limit: Int) async throws -> [LeptonCore.Record] {
+        try await pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT samples.time, samples.value, samples.text FROM samples
+                    JOIN streams ON streams.id = samples.stream_id
+                    WHERE streams.agent = ? AND streams.name = ? AND samples.time >= ? AND samples.time <= ?
+                    ORDER BY samples.time, samples.rowid LIMIT ?
+                    """,
+                arguments: [agent, stream, from ?? Int64.min, to ?? Int64.max, limit]
+            )
+            var records: [LeptonCore.Record] = []
+            while let row = try rows.next() {
+                let time: Int64 = row[0]
+                if let text: String = row[2] {
+                    records.append(LeptonCore.Record(stream: stream, timestamp: time, value: .text(text)))
+                } else {
+                    // SQLite stores NaN as NULL.
+                    let value: Double? = row[1]
+                    records.append(LeptonCore.Record(stream: stream, timestamp: time, value: .number(value ?? .nan)))
+                }
+            }
+            return records
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,99 @@
+import Logging
+
+/// The agent's configuration file (`agent.yaml`), validated.
+///
+/// Read it with ``load(path:checkFiles:)``; every problem is a ``ConfigError`` with file, line, column and key
+/// path. Tests can also build a configuration in code with the memberwise initialisers.
+public struct AgentConfig: Sendable, Hashable {
+    /// The `agent` section.
+    public var agent: AgentIdentity
+    /// The `collector` section.
+    public var collector: CollectorLink
+    /// The `sources` list, in file order; at least one, names unique, at most one `stdin`.
+    public var sources: [SourceConfig]
+    /// The `batch` section, or its defaults.
+    public var batch: BatchConfig
+    /// The `admin` section; `nil` when absent, and then no admin HTTP endpoint runs.
+    public var admin: AdminConfig?
+    /// `log.level`; `info` by default.
+    public var logLevel: Logger.Level
+
+    public init(
+        agent: AgentIdentity,
+        collector: CollectorLink,
+        sources: [SourceConfig],
+        batch: BatchConfig = BatchConfig(),
+        admin: AdminConfig? = nil,
+        logLevel: Logger.Level = .info
+    ) {
+        self.agent = agent
+        self.collector = collector
+        self.sources = sources
+        self.batch = batch
+        self.admin = admin
+        self.logLevel = logLevel
+    }
+}
+
+extension AgentConfig {
+    static let keys = ["agent", "collector", "sources", "batch", "admin", "log"]
+
+    /// Reads and validates the configuration file at `path`.
+    ///
+    /// Relative paths inside the file resolve against the file's folder. With `checkFiles` (the `check`
+    /// subcommand, and startup), the TLS files must exist and be readable, else the error names their key.
+    ///
+    /// - Throws: ``ConfigError``; a file that cannot be read is reported at line 0.
+    public static func load(path: String, checkFiles: Bool = false) throws(ConfigError) -> AgentConfig {
+        let yaml = try ConfigDocument.read(path: path)
+        return try parse(yaml: yaml, file: path, baseDirectory: ConfigPath.directory(of: path), checkFiles: checkFiles)
+    }
+
+    /// Parses and validates configuration text.
+    ///
+    /// - Parameters:
+    ///   - yaml: The YAML document.
+    ///   - file: The file name used in errors.
+    ///   - baseDirectory: The folder that relative paths resolve against.
+    ///   - checkFiles: Whether the TLS files must exist and be readable.
+    /// - Throws: ``ConfigError``.
+    public static func parse(
+        yaml: String,
+        file: String,
+        baseDirectory: String,
+        checkFiles: Bool = false
+    ) throws(ConfigError) -> AgentConfig {
+        let source = ConfigSource(file: file, baseDirectory: baseDirectory, checkFiles: checkFiles)
+        let root = try ConfigDocument.root(yaml: yaml, source: source)
+        let map = try root.mapping(allowedKeys: Self.keys)
+
+        let agent = try AgentIdentity(config: map.required("agent"))
+        let collector = try CollectorLink(config: map.required("collector"))
+        let sources = try SourceConfig.list(config: map.required("sources"))
+        var batch = BatchConfig()
+        if let node = map.optional("batch") {
+            batch = try BatchConfig(config: node)
+        }
+        var admin: AdminConfig?
+        if let node = map.optional("admin") {
+            admin = try AdminConfig(config: node)
+        }
+        let logLevel = try map.logLevel()
+
+        if collector.maxUnackedBytes < batch.maxBytes {
+            let at = root.find("collector", "max_unacked_bytes") ?? root.find("batch", "max_bytes") ?? root
+            throw at.error(
+                "collector.max_unacked_bytes (\(ByteSize.format(collector.maxUnackedBytes))) must be at least "
+                    + "batch.max_bytes (\(ByteSize.format(batch.maxBytes)))"
+            )
+        }
+        return AgentConfig(
+            agent: agent,
+            collector: collector,
+            sources: sources,
+            batch: batch,
+            admin: admin,
+            logLevel: logLevel
+        )
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import LeptonCollector
+import LeptonCore
+import LeptonRuntime
+import Logging
+
+@main
+struct LeptonCollectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lepton-collector",
+        abstract: "Accepts Lepton agents over mutual TLS, stores their data and serves it over HTTP.",
+        subcommands: [Run.self, Check.self, Certs.self]
+    )
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Path of the collector's YAML configuration file.")
+    var config: String
+
+    /// The configuration, or a printed error naming file, line and key and a non-zero exit.
+    func load(checkFiles: Bool) throws -> CollectorConfig {
+        do {
+            return try CollectorConfig.load(path: config, checkFiles: checkFiles)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the collector until SIGTERM or SIGINT (graceful: in-flight batches are committed first)."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let config = try options.load(checkFiles: true)
+        LogfmtLogHandler.bootstrap(level: config.logLevel)
+        let logger = Logger(label: "lepton.collector")
+        let collector: Collector
+        do {
+            collector = try Collector(config: config, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        try await collector.serviceGroup(shutdownTimeout: config.limits.shutdownTimeout, logger: logger).run()
+        logger.info("stopped")
+    }
+}
+
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a configuration file (and the files it names) without starting; exit 0 when valid."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let config = try options.load(checkFiles: true)
+        do {
+            _ = try LeptonTLS.serverContext(config.tls)
+        } catch {
+            printError("error: \(options.config): tls: \(error)")
+            throw ExitCode(2)
+        }
+        print("\(options.config): ok")
+    }
+}
+
+struct Certs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a private CA and the certificates of the collector and its agents.",
+        subcommands: [Init.self, Issue.self]
+    )
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create DIR/ca.pem, DIR/ca-key.pem, DIR/collector.pem and DIR/collector-key.pem."
+        )
+
+        @Option(name: .long, help: "Directory to write the certificates and keys to (created if missing).")
+        var dir: String
+
+        @Option(
+            name: .customLong("host"),
+            help: "A name or IP address agents use to reach the collector; repeat for several (default: 127.0.0.1, localhost)."
+        )
+        var hosts: [String] = []
+
+        @Flag(name: .long, help: "Replace an existing CA (every agent certificate it issued stops working).")
+        var force = false
+
+        func run() async throws {
+            do {
+                let layout = try CertificateAuthority.initialize(
+                    directory: dir,
+                    hosts: hosts.isEmpty ? CertificateAuthority.defaultHosts : hosts,
+                    force: force
+                )
+                print("wrote \(layout.caCertificate), \(layout.caKey), \(layout.collectorCertificate), \(layout.collectorKey)")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue DIR/agents/NAME.pem and DIR/agents/NAME-key.pem for one agent, signed by the CA in DIR."
+        )
+
+        @Option(name: .long, help: "Directory holding ca.pem and ca-key.pem (from `certs init`).")
+        var dir: String
+
+        @Option(name: .long, help: "The agent's id (its `agent.id`): letters, digits, '.', '_' or '-'.")
+        var agent: String
+
+        @Flag(name: .long, help: "Replace an existing certificate for this agent.")
+        var force = false
+
+        func run() async throws {
+            do {
+                let paths = try CertificateAuthority.issueAgent(directory: dir, agent: agent, force: force)
+                print("wrote \(paths.certificate), \(paths.key)")
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

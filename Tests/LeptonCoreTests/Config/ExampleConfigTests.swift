@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import LeptonCore
+
+/// The example configurations shipped in the repository must stay valid.
+@Suite("Example configurations")
+struct ExampleConfigTests {
+    /// The package root: this file is `Tests/LeptonCoreTests/Config/ExampleConfigTests.swift`.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return ConfigPath.normalize(url.path)
+    }()
+
+    @Test("agent-config/agent.yaml loads")
+    func agentExample() throws {
+        let path = "\(Self.packageRoot)/agent-config/agent.yaml"
+        let config = try AgentConfig.load(path: path)
+        #expect(config.agent.id == "edge-01")
+        #expect(config.agent.stateDirectory == "/var/lib/lepton-agent")
+        #expect(config.collector.address == HostPort(host: "127.0.0.1", port: 7_443))
+        #expect(config.collector.tls.ca == "\(Self.packageRoot)/agent-config/ca.pem")
+        #expect(config.sources.map(\.name) == ["load", "memory", "app"])
+        #expect(config.admin != nil)
+    }
+
+    @Test("agent.yaml installed in /etc/lepton resolves TLS files there")
+    func agentExampleInstalled() throws {
+        let path = "\(Self.packageRoot)/agent-config/agent.yaml"
+        let yaml = try String(contentsOfFile: path, encoding: .utf8)
+        let config = try AgentConfig.parse(yaml: yaml, file: "/etc/lepton/agent.yaml", baseDirectory: "/etc/lepton")
+        #expect(
+            config.collector.tls
+                == TLSFiles(
+                    ca: "/etc/lepton/ca.pem",
+                    cert: "/etc/lepton/agents/edge-01.pem",
+                    key: "/etc/lepton/agents/edge-01-key.pem"
+                )
+        )
+        // The example spells out every default; it must agree with the code.
+        #expect(config.collector.reconnectInitial == CollectorLink.defaultReconnectInitial)
+        #expect(config.collector.reconnectMax == CollectorLink.defaultReconnectMax)
+        #expect(config.collector.maxUnackedBytes == CollectorLink.defaultMaxUnackedBytes)
+        #expect(config.collector.shutdownTimeout == CollectorLink.defaultShutdownTimeout)
+        #expect(config.batch == BatchConfig())
+        #expect(config.logLevel == .info)
+    }
+
+    @Test("collector-config/collector.yaml loads")
+    func collectorExample() throws {
+        let path = "\(Self.packageRoot)/collector-config/collector.yaml"
+        let config = try CollectorConfig.load(path: path)
+        #expect(config.listen == HostPort(host: "127.0.0.1", port: 7_443))
+        #expect(config.httpListen == HostPort(host: "127.0.0.1", port: 9_480))
+        #expect(config.tls.key == "\(Self.packageRoot)/collector-config/collector-key.pem")
+        #expect(config.storage == .sqlite(path: "/var/lib/lepton-collector/lepton.db"))
+        // The example spells out every default; it must agree with the code.
+        #expect(config.limits == CollectorConfig.Limits())
+        #expect(config.logLevel == .info)
+    }
+}
