@@ -43,6 +43,11 @@ public final class CollectorHarness: Sendable {
         try await task.value
     }
 
+    /// The value of one series in `/metrics`, e.g. `lepton_collector_rejects_total{reason="tls_handshake"}`.
+    public func metric(_ series: String) async throws -> Double? {
+        try await get("/metrics").metric(series)
+    }
+
     /// GET on the collector's HTTP endpoint.
     public func get(_ path: String) async throws -> HTTPResponse {
         try await HTTPResponse.get(port: httpPort, path: path)

@@ -11,6 +11,14 @@ public struct HTTPResponse: Sendable {
         try JSONSerialization.jsonObject(with: Data(body.utf8))
     }
 
+    /// In a Prometheus text body: the value of the series named exactly `series` (name and labels).
+    public func metric(_ series: String) -> Double? {
+        for line in body.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
     public static func get(port: Int, path: String) async throws -> HTTPResponse {
         try await NIOThreadPool.singleton.runIfActive { try blockingGet(port: port, path: path) }
     }

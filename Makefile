@@ -1,0 +1,82 @@
+# Lepton: build, test, demo and benchmark on Debian 12 with Swift 6.
+#
+#   make deps      check (and, as root, install) the system packages the build and scripts need
+#   make build     debug build
+#   make release   optimised build; prints the binaries and their sizes
+#   make test      build and run every test
+#   make demo      collector + agent on loopback with live data (Ctrl-C stops)
+#   make bench     end-to-end benchmark on loopback (LINES=1000000 by default)
+#   make lint      swift format lint --strict
+#   make clean     remove .build, .demo and .bench
+
+SWIFT ?= swift
+
+# Use the toolchain in /opt/swift when `swift` is not on PATH.
+ifeq ($(shell command -v $(SWIFT) 2>/dev/null),)
+  ifneq ($(wildcard /opt/swift/usr/bin/swift),)
+    export PATH := /opt/swift/usr/bin:$(PATH)
+  endif
+endif
+
+# zlib (compress-nio), SQLite (GRDB), OpenSSL headers; curl and python3 for scripts/demo.sh and scripts/bench-e2e.sh.
+DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3
+
+# SwiftPM links .build/release to the platform's release folder.
+RELEASE_BIN := .build/release
+
+.DEFAULT_GOAL := build
+.PHONY: deps build release test demo bench lint clean
+
+deps:
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+		for p in $(DEB_PACKAGES); do \
+			dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
+		done; \
+	else \
+		echo "deps: dpkg not found (not Debian?); make sure these are installed: $(DEB_PACKAGES)"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "deps: installing$$missing"; \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing \
+				|| exit 1; \
+		else \
+			echo "deps: missing packages:$$missing" >&2; \
+			echo "deps: install them with:" >&2; \
+			echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+			exit 1; \
+		fi; \
+	fi; \
+	if ! command -v $(SWIFT) >/dev/null 2>&1; then \
+		echo "deps: '$(SWIFT)' not found on PATH (also looked in /opt/swift/usr/bin)." >&2; \
+		echo "deps: install Swift 6 (https://www.swift.org/install/linux/) and add its usr/bin to PATH," >&2; \
+		echo "      e.g. export PATH=/opt/swift/usr/bin:\$$PATH, or run make SWIFT=/path/to/swift" >&2; \
+		exit 1; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+	@echo "release binaries:"; \
+	for b in lepton-agent lepton-collector; do \
+		printf '  %-36s %s\n' "$(RELEASE_BIN)/$$b" "$$(du -h "$(RELEASE_BIN)/$$b" | cut -f1)"; \
+	done
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	BIN_DIR=$(RELEASE_BIN) bash scripts/demo.sh
+
+bench: release
+	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-e2e.sh
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+clean:
+	rm -rf .build .demo .bench

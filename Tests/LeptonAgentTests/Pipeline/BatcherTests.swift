@@ -1,0 +1,46 @@
+import LeptonCore
+import Testing
+
+@testable import LeptonAgent
+
+@Suite struct BatcherTests {
+    static func records(_ count: Int, text: String = "x") -> [Record] {
+        (0..<count).map { Record(stream: "s", timestamp: Int64($0), value: .text(text)) }
+    }
+
+    @Test func sealsByCount() {
+        var batcher = Batcher(maxRecords: 3, maxBytes: 1 << 20, linger: .seconds(60))
+        let sealed = batcher.add(Self.records(7), now: .now)
+        #expect(sealed.map(\.count) == [3, 3])
+        #expect(batcher.flush()?.count == 1)
+        #expect(batcher.flush() == nil)
+    }
+
+    @Test func sealsByBytesWithoutExceedingTheLimit() {
+        let record = Record(stream: "s", timestamp: 0, value: .text(String(repeating: "y", count: 100)))
+        var batcher = Batcher(maxRecords: 1000, maxBytes: 3 * record.estimatedEncodedSize + 10, linger: .seconds(60))
+        let sealed = batcher.add(Array(repeating: record, count: 10), now: .now)
+        #expect(sealed.map(\.count) == [3, 3, 3])
+        for batch in sealed {
+            #expect(batch.reduce(0) { $0 + $1.estimatedEncodedSize } <= batcher.maxBytes)
+        }
+    }
+
+    @Test func sealsByLingerMeasuredFromTheOldestRecord() {
+        var batcher = Batcher(maxRecords: 1000, maxBytes: 1 << 20, linger: .milliseconds(100))
+        let start = ContinuousClock.now
+        _ = batcher.add(Self.records(1), now: start)
+        _ = batcher.add(Self.records(1), now: start + .milliseconds(90))
+        #expect(batcher.tick(now: start + .milliseconds(99)) == nil)
+        #expect(batcher.tick(now: start + .milliseconds(100))?.count == 2)
+        #expect(batcher.tick(now: start + .seconds(10)) == nil)
+    }
+
+    @Test func keepsOrder() {
+        var batcher = Batcher(maxRecords: 4, maxBytes: 1 << 20, linger: .seconds(1))
+        let input = Self.records(10)
+        var output = batcher.add(input, now: .now).flatMap { $0 }
+        output += batcher.flush() ?? []
+        #expect(output == input)
+    }
+}

@@ -1,0 +1,148 @@
+import LeptonCore
+import NIOCore
+import Testing
+
+@testable import LeptonCollector
+
+@Suite struct SessionStateMachineTests {
+    static let limits = SessionStateMachine.Limits(
+        creditWindowBytes: 1000,
+        maxFrameBytes: 1 << 20,
+        maxBatchRawBytes: 1 << 20,
+        heartbeatMilliseconds: 15_000
+    )
+
+    static func batch(_ sequence: UInt64, bodyBytes: Int = 100) -> Message.BatchFrame {
+        Message.BatchFrame(
+            sequence: sequence,
+            recordCount: 1,
+            encoding: 1,
+            compression: 0,
+            rawLength: UInt32(bodyBytes),
+            checksum: 0,
+            body: ByteBuffer(repeating: 0, count: bodyBytes)
+        )
+    }
+
+    static func errorCode(_ actions: [SessionStateMachine.Action]) -> WireErrorCode? {
+        guard case .send(.error(let error))? = actions.first else { return nil }
+        return error.code
+    }
+
+    static func established(highWater: UInt64 = 0) -> SessionStateMachine {
+        var machine = SessionStateMachine(peerIdentity: "edge-01", limits: limits, sessionID: 1)
+        _ = machine.received(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 0)))
+        _ = machine.highWaterLoaded(highWater)
+        return machine
+    }
+
+    @Test func handshakeLoadsTheHighWaterMarkThenWelcomes() {
+        var machine = SessionStateMachine(peerIdentity: "edge-01", limits: Self.limits, sessionID: 3)
+        #expect(machine.received(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 5))) == [.loadHighWater(agentID: "edge-01")])
+        let actions = machine.highWaterLoaded(4)
+        #expect(
+            actions == [
+                .send(
+                    .welcome(
+                        Message.Welcome(
+                            sessionID: 3,
+                            highWaterSequence: 4,
+                            initialCredit: 1000,
+                            maxFrameBytes: 1 << 20,
+                            maxBatchRawBytes: 1 << 20,
+                            heartbeatMilliseconds: 15_000
+                        )
+                    )
+                )
+            ]
+        )
+        #expect(machine.agentID == "edge-01")
+    }
+
+    @Test func identityMismatchIsRefused() {
+        var machine = SessionStateMachine(peerIdentity: "edge-01", limits: Self.limits, sessionID: 1)
+        let actions = machine.received(.hello(Message.Hello(agentID: "edge-02", resumeSequence: 0)))
+        guard case .send(.error(let error)) = actions.first else {
+            Issue.record("expected ERROR, got \(actions)")
+            return
+        }
+        #expect(error.code == .identityMismatch)
+        #expect(actions.last == .close)
+        #expect(machine.isClosed)
+        #expect(machine.received(.batch(Self.batch(1))).isEmpty)
+    }
+
+    @Test func unsupportedVersionIsRefused() {
+        var machine = SessionStateMachine(peerIdentity: "a", limits: Self.limits, sessionID: 1)
+        let actions = machine.received(.hello(Message.Hello(protocolVersion: 9, agentID: "a", resumeSequence: 0)))
+        #expect(Self.errorCode(actions) == .unsupportedVersion)
+    }
+
+    @Test func batchBeforeHelloIsAProtocolViolation() {
+        var machine = SessionStateMachine(peerIdentity: "a", limits: Self.limits, sessionID: 1)
+        let actions = machine.received(.batch(Self.batch(1)))
+        #expect(Self.errorCode(actions) == .protocolViolation)
+    }
+
+    @Test func freshBatchIsCommittedThenAcknowledgedWithItsCredit() {
+        var machine = Self.established()
+        let batch = Self.batch(1)
+        #expect(machine.received(.batch(batch)) == [.commit(batch)])
+        #expect(machine.committed(batch) == [.send(.ack(Message.Ack(sequence: 1, credit: UInt64(batch.wireSize))))])
+        #expect(machine.highWaterSequence == 1)
+    }
+
+    @Test func resentBatchesAreAcknowledgedAndNotCommittedAgain() {
+        var machine = Self.established(highWater: 10)
+        let old = Self.batch(9)
+        #expect(
+            machine.received(.batch(old))
+                == [.duplicate(sequence: 9), .send(.ack(Message.Ack(sequence: 10, credit: UInt64(old.wireSize))))]
+        )
+        let fresh = Self.batch(11)
+        #expect(machine.received(.batch(fresh)) == [.commit(fresh)])
+    }
+
+    @Test func sendingBeyondCreditEndsTheSession() {
+        var machine = Self.established()
+        // Window 1000; each batch costs 122 bytes (22 header + 100 body): 8 fit, the 9th does not.
+        for sequence in UInt64(1)...8 {
+            #expect(machine.received(.batch(Self.batch(sequence))) == [.commit(Self.batch(sequence))])
+        }
+        let actions = machine.received(.batch(Self.batch(9)))
+        #expect(Self.errorCode(actions) == .creditExceeded)
+        #expect(actions.last == .close)
+    }
+
+    @Test func acknowledgedCreditCanBeSpentAgain() {
+        var machine = Self.established()
+        for sequence in UInt64(1)...8 { _ = machine.received(.batch(Self.batch(sequence))) }
+        _ = machine.committed(Self.batch(1))
+        #expect(machine.received(.batch(Self.batch(9))) == [.commit(Self.batch(9))])
+    }
+
+    @Test func storageFailureIsRetryable() {
+        var machine = Self.established()
+        _ = machine.received(.batch(Self.batch(1)))
+        let actions = machine.commitFailed("disk full")
+        guard case .send(.error(let error)) = actions.first else {
+            Issue.record("expected ERROR")
+            return
+        }
+        #expect(error.code == .storageUnavailable)
+        #expect(error.retryable)
+        #expect(machine.highWaterSequence == 0)
+    }
+
+    @Test func shutdownSendsGoAway() {
+        var machine = Self.established()
+        let actions = machine.shutdown(retryAfterMilliseconds: 2000)
+        guard case .send(.goAway(let goAway)) = actions.first else {
+            Issue.record("expected GOAWAY")
+            return
+        }
+        #expect(goAway.reason == .shuttingDown)
+        #expect(goAway.retryAfterMilliseconds == 2000)
+        #expect(actions.last == .close)
+    }
+}
