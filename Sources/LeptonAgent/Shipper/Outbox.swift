@@ -16,8 +16,8 @@ public actor Outbox {
     private var bytes = 0
     private let maxBytes: Int
     private var allocator: SequenceAllocator
-    private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
-    private var emptyWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Tasks waiting for the outbox to shrink (for room, or to become empty); each re-checks after waking.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var subscriber: AsyncStream<Entry>.Continuation?
     private let metrics: AgentMetrics
 
@@ -33,11 +33,7 @@ public actor Outbox {
     func append(_ frame: Message.BatchFrame) async throws {
         while bytes > 0 && bytes + frame.wireSize > maxBytes {
             try Task.checkCancellation()
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { spaceWaiters.append($0) }
-            } onCancel: {
-                Task { await self.wakeWaiters() }
-            }
+            await waitForRelease()
         }
         var frame = frame
         frame.sequence = try allocator.allocate()
@@ -100,21 +96,25 @@ public actor Outbox {
     var isEmpty: Bool { frames.isEmpty }
     var heldBytes: Int { bytes }
 
-    /// Returns once every batch held has been acknowledged.
+    /// Returns once every batch held has been acknowledged, or when the task is cancelled.
     func waitUntilEmpty() async {
-        while !frames.isEmpty {
-            await withCheckedContinuation { emptyWaiters.append($0) }
+        while !frames.isEmpty && !Task.isCancelled {
+            await waitForRelease()
+        }
+    }
+
+    /// Suspends until batches are released or the task is cancelled.
+    private func waitForRelease() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiters.append($0) }
+        } onCancel: {
+            Task { await self.wakeWaiters() }
         }
     }
 
     private func wakeWaiters() {
-        let space = spaceWaiters
-        spaceWaiters.removeAll()
-        for waiter in space { waiter.resume() }
-        if frames.isEmpty {
-            let empty = emptyWaiters
-            emptyWaiters.removeAll()
-            for waiter in empty { waiter.resume() }
-        }
+        let woken = waiters
+        waiters.removeAll()
+        for waiter in woken { waiter.resume() }
     }
 }

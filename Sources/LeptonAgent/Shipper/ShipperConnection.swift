@@ -19,6 +19,8 @@ struct ShipperConnection {
         case message(Message)
         case appended(Outbox.Entry)
         case tick
+        /// The collector closed the connection.
+        case closed
     }
 
     let configuration: Shipper.Configuration
@@ -94,7 +96,9 @@ struct ShipperConnection {
 
             if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) { return outcome }
             let ticks = AsyncTimerSequence(interval: .seconds(1), clock: .continuous).map { _ in Event.tick }
-            let events = merge(inbound.map { Event.message($0) }, appended.map { Event.appended($0) }, ticks)
+            // `merge` ends only when every side ends: mark the end of the inbound side explicitly.
+            let messages = chain(inbound.map { Event.message($0) }, [Event.closed].async)
+            let events = merge(messages, appended.map { Event.appended($0) }, ticks)
             for try await event in events {
                 let actions: [ShipperStateMachine.Action]
                 switch event {
@@ -106,6 +110,11 @@ struct ShipperConnection {
                     actions = machine.received(message)
                 case .appended(let entry):
                     actions = machine.enqueue(sequence: entry.sequence, size: entry.size)
+                case .closed:
+                    if !Task.isCancelled {
+                        logger.warning("collector closed the connection", metadata: ["address": "\(configuration.address)"])
+                    }
+                    return .failed
                 case .tick:
                     let heartbeat = Duration.milliseconds(machine.heartbeatMilliseconds)
                     guard machine.isEstablished, heartbeat > .zero, ContinuousClock.now - lastPing >= heartbeat else {
@@ -116,9 +125,6 @@ struct ShipperConnection {
                     actions = [.send(.ping(nonce))]
                 }
                 if let outcome = try await perform(actions, outbound: outbound, machine: &machine) { return outcome }
-            }
-            if !Task.isCancelled {
-                logger.warning("collector closed the connection", metadata: ["address": "\(configuration.address)"])
             }
             return .failed
         }

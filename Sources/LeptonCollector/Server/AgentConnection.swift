@@ -11,6 +11,8 @@ import NIOSSL
 struct AgentConnection {
     private enum Event: Sendable {
         case message(Message)
+        /// The agent closed the connection.
+        case closed
         case shutdown
     }
 
@@ -61,7 +63,8 @@ struct AgentConnection {
         var session: Session?
         do {
             try await channel.executeThenClose { inbound, outbound in
-                let events = merge(inbound.map { Event.message($0) }, shutdownEvents)
+                // `merge` ends only when both sides end: mark the end of the inbound side explicitly.
+                let events = merge(chain(inbound.map { Event.message($0) }, [Event.closed].async), shutdownEvents)
                 do {
                     for try await event in events {
                         var actions: [SessionStateMachine.Action]
@@ -72,6 +75,8 @@ struct AgentConnection {
                             }
                             registry.touch(id: id)
                             actions = session!.machine.received(message)
+                        case .closed:
+                            return
                         case .shutdown:
                             actions = session?.machine.shutdown(
                                 retryAfterMilliseconds: UInt32(clamping: configuration.shutdownRetryAfter.milliseconds)
