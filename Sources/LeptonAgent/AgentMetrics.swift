@@ -12,6 +12,7 @@ public struct AgentMetrics: Sendable {
     let connected: Gauge
     let unackedBytes: Gauge
     let droppedOversized: Counter
+    let droppedSequenceReset: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -32,6 +33,7 @@ public struct AgentMetrics: Sendable {
         connected = registry.gauge("lepton_agent_connected", help: "1 while a session with the collector is up.")
         unackedBytes = registry.gauge("lepton_agent_unacked_bytes", help: "Bytes of batches awaiting an ACK.")
         droppedOversized = Self.dropped(registry, source: "*", reason: "oversized_batch")
+        droppedSequenceReset = Self.dropped(registry, source: "*", reason: "sequence_reset")
     }
 
     /// Records read by a source.
@@ -57,7 +59,7 @@ public struct AgentMetrics: Sendable {
         )
     }
 
-    /// Records dropped, by source and reason (`parse_error`, `oversized_batch`).
+    /// Records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`).
     func dropped(source: String, reason: String) -> Counter {
         Self.dropped(registry, source: source, reason: reason)
     }

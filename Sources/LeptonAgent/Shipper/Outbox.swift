@@ -20,6 +20,8 @@ public actor Outbox {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var subscriber: AsyncStream<Entry>.Continuation?
     private let metrics: AgentMetrics
+    /// The highest sequence number handed to a connection by this process.
+    private var highestSent: UInt64 = 0
 
     init(stateDirectory: String, maxBytes: Int, metrics: AgentMetrics) throws {
         self.maxBytes = maxBytes
@@ -56,10 +58,25 @@ public actor Outbox {
         subscriber = nil
     }
 
+    /// The frame to write for `sequence` (and notes that it has been sent at least once).
     func frame(sequence: UInt64) -> Message.BatchFrame? {
         guard let first = frames.first, sequence >= first.sequence else { return nil }
+        highestSent = max(highestSent, sequence)
         // Sequence numbers rise but may skip (after a restart), so search from the front.
         return frames.first { $0.sequence == sequence }
+    }
+
+    /// The collector already holds everything up to `highWater`. Batches at or below it that this process
+    /// never sent mean the agent's numbering went backwards (its state directory was lost while the agent id
+    /// was kept): they are dropped and counted, and numbering continues above the collector's mark.
+    /// Returns the number of records dropped that way.
+    func reconcile(highWater: UInt64) throws -> Int {
+        try allocator.skip(past: highWater)
+        var dropped = 0
+        for frame in frames where frame.sequence <= highWater && frame.sequence > highestSent {
+            dropped += Int(frame.recordCount)
+        }
+        return dropped
     }
 
     /// Drops every batch up to and including `sequence`; returns how many batches and records that acknowledged.

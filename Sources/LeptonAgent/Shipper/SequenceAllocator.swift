@@ -54,6 +54,12 @@ struct SequenceAllocator {
         guard written == text.count, synced == 0, rename(temporary, path) == 0 else {
             throw AgentError("cannot persist the batch sequence to \(path): \(String(cString: strerror(errno)))")
         }
+        // Make the rename itself durable.
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
         reservedUpTo = end
     }
 }

@@ -103,9 +103,17 @@ struct ShipperConnection {
                 let actions: [ShipperStateMachine.Action]
                 switch event {
                 case .message(let message):
-                    if case .welcome = message {
+                    if case .welcome(let welcome) = message {
                         state.set(true, metrics: metrics)
                         logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
+                        let lost = try await outbox.reconcile(highWater: welcome.highWaterSequence)
+                        if lost > 0 {
+                            metrics.droppedSequenceReset.increment(by: Int64(lost))
+                            logger.error(
+                                "collector already holds sequence numbers this agent just used (state directory lost?); records dropped",
+                                metadata: ["records": "\(lost)", "batch.high_water": "\(welcome.highWaterSequence)"]
+                            )
+                        }
                     }
                     actions = machine.received(message)
                 case .appended(let entry):

@@ -78,6 +78,9 @@ public struct SessionStateMachine: Sendable {
             agentID = hello.agentID
             return [.loadHighWater(agentID: hello.agentID)]
         case (.established, .batch(let batch)):
+            guard batch.sequence > 0 && batch.sequence <= UInt64(Int64.max) else {
+                return fail(.invalidBatch, "sequence number \(batch.sequence) is out of range 1...\(Int64.max)")
+            }
             let size = UInt64(batch.wireSize)
             guard size <= credit else {
                 return fail(.creditExceeded, "batch \(batch.sequence) of \(size) bytes exceeds the remaining credit of \(credit) bytes")

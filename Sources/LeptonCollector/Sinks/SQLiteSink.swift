@@ -174,7 +174,9 @@ public final class SQLiteSink: RecordSink {
         }
     }
 
+    /// Folds the write-ahead log back into the database file, then closes it.
     public func close() async throws {
+        try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try pool.close()
     }
 }

@@ -75,8 +75,9 @@ extension CollectorConfig.Limits {
         }
         if let value = map.optional("heartbeat") {
             heartbeat = try value.positiveDuration()
-            if heartbeat < .milliseconds(1) || heartbeat.milliseconds > Int64(UInt32.max) {
-                throw value.error("must be between 1ms and \(UInt32.max)ms")
+            // Agents check for a due ping once a second, so a shorter heartbeat would drop idle sessions.
+            if heartbeat < .seconds(1) || heartbeat.milliseconds > Int64(UInt32.max) {
+                throw value.error("must be between 1s and \(UInt32.max)ms")
             }
         }
         if let value = map.optional("handshake_timeout") {

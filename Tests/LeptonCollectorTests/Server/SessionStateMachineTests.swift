@@ -121,6 +121,12 @@ import Testing
         #expect(machine.received(.batch(Self.batch(9))) == [.commit(Self.batch(9))])
     }
 
+    @Test(arguments: [UInt64(0), UInt64(Int64.max) + 1, .max])
+    func sequenceOutsideTheStoreRangeIsInvalid(_ sequence: UInt64) {
+        var machine = Self.established()
+        #expect(Self.errorCode(machine.received(.batch(Self.batch(sequence)))) == .invalidBatch)
+    }
+
     @Test func storageFailureIsRetryable() {
         var machine = Self.established()
         _ = machine.received(.batch(Self.batch(1)))

@@ -19,7 +19,7 @@ struct CollectorConfigTests {
               max_frame_bytes: 1MiB
               max_batch_raw_bytes: 4MiB
               credit_window_bytes: 2MiB
-              heartbeat: 500ms
+              heartbeat: 1500ms
               handshake_timeout: 2s
               shutdown_timeout: 0s
             log: { level: warning }
@@ -41,7 +41,7 @@ struct CollectorConfigTests {
             maxFrameBytes: 1 << 20,
             maxBatchRawBytes: 4 << 20,
             creditWindowBytes: 2 << 20,
-            heartbeat: .milliseconds(500),
+            heartbeat: .milliseconds(1500),
             handshakeTimeout: .seconds(2),
             shutdownTimeout: .zero
         )
