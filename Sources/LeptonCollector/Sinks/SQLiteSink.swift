@@ -176,7 +176,7 @@ public final class SQLiteSink: RecordSink {
 
     /// Folds the write-ahead log back into the database file, then closes it.
     public func close() async throws {
-        try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try pool.close()
     }
 }

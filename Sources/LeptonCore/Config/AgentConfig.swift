@@ -4,7 +4,7 @@ import Logging
 ///
 /// Read it with ``load(path:checkFiles:)``; every problem is a ``ConfigError`` with file, line, column and key
 /// path. Tests can also build a configuration in code with the memberwise initialisers.
-public struct AgentConfig: Sendable, Hashable {
+public struct AgentConfig: ConfigFile, Sendable, Hashable {
     /// The `agent` section.
     public var agent: AgentIdentity
     /// The `collector` section.
@@ -37,17 +37,6 @@ public struct AgentConfig: Sendable, Hashable {
 
 extension AgentConfig {
     static let keys = ["agent", "collector", "sources", "batch", "admin", "log"]
-
-    /// Reads and validates the configuration file at `path`.
-    ///
-    /// Relative paths inside the file resolve against the file's folder. With `checkFiles` (the `check`
-    /// subcommand, and startup), the TLS files must exist and be readable, else the error names their key.
-    ///
-    /// - Throws: ``ConfigError``; a file that cannot be read is reported at line 0.
-    public static func load(path: String, checkFiles: Bool = false) throws(ConfigError) -> AgentConfig {
-        let yaml = try ConfigDocument.read(path: path)
-        return try parse(yaml: yaml, file: path, baseDirectory: ConfigPath.directory(of: path), checkFiles: checkFiles)
-    }
 
     /// Parses and validates configuration text.
     ///

@@ -4,7 +4,7 @@ import Logging
 ///
 /// Read it with ``load(path:checkFiles:)``; every problem is a ``ConfigError`` with file, line, column and key
 /// path. Tests can also build a configuration in code with the memberwise initialisers.
-public struct CollectorConfig: Sendable, Hashable {
+public struct CollectorConfig: ConfigFile, Sendable, Hashable {
     /// `listen`: the address agents connect to over mutual TLS; port 0 picks a free port.
     public var listen: HostPort
     /// `tls`: the collector's CA (for agent certificates), certificate and key.
@@ -38,17 +38,6 @@ public struct CollectorConfig: Sendable, Hashable {
 extension CollectorConfig {
     static let keys = ["listen", "tls", "http", "storage", "limits", "log"]
     static let httpKeys = ["listen"]
-
-    /// Reads and validates the configuration file at `path`.
-    ///
-    /// Relative paths inside the file resolve against the file's folder. With `checkFiles` (the `check`
-    /// subcommand, and startup), the TLS files must exist and be readable, else the error names their key.
-    ///
-    /// - Throws: ``ConfigError``; a file that cannot be read is reported at line 0.
-    public static func load(path: String, checkFiles: Bool = false) throws(ConfigError) -> CollectorConfig {
-        let yaml = try ConfigDocument.read(path: path)
-        return try parse(yaml: yaml, file: path, baseDirectory: ConfigPath.directory(of: path), checkFiles: checkFiles)
-    }
 
     /// Parses and validates configuration text.
     ///
