@@ -92,6 +92,7 @@ struct ShipperConnection {
             let (held, appended) = await outbox.subscribe()
             for entry in held { _ = machine.enqueue(sequence: entry.sequence, size: entry.size) }
             var lastPing = ContinuousClock.now
+            var lastHeard = ContinuousClock.now
             var nonce: UInt64 = 0
 
             if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) { return outcome }
@@ -103,6 +104,7 @@ struct ShipperConnection {
                 let actions: [ShipperStateMachine.Action]
                 switch event {
                 case .message(let message):
+                    lastHeard = .now
                     if case .welcome(let welcome) = message {
                         state.set(true, metrics: metrics)
                         logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
@@ -125,9 +127,16 @@ struct ShipperConnection {
                     return .failed
                 case .tick:
                     let heartbeat = Duration.milliseconds(machine.heartbeatMilliseconds)
-                    guard machine.isEstablished, heartbeat > .zero, ContinuousClock.now - lastPing >= heartbeat else {
-                        continue
+                    guard machine.isEstablished, heartbeat > .zero else { continue }
+                    // The collector answers every PING: silence for three heartbeats means a dead connection.
+                    if ContinuousClock.now - lastHeard > heartbeat * 3 {
+                        logger.warning(
+                            "collector silent, reconnecting",
+                            metadata: ["address": "\(configuration.address)", "silent_ms": "\((ContinuousClock.now - lastHeard).milliseconds)"]
+                        )
+                        return .failed
                     }
+                    guard ContinuousClock.now - lastPing >= heartbeat else { continue }
                     lastPing = .now
                     nonce += 1
                     actions = [.send(.ping(nonce))]
