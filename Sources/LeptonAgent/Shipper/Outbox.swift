@@ -110,7 +110,6 @@ public actor Outbox {
         try allocator.skip(past: sequence)
     }
 
-    var isEmpty: Bool { frames.isEmpty }
     var heldBytes: Int { bytes }
 
     /// Returns once every batch held has been acknowledged, or when the task is cancelled.

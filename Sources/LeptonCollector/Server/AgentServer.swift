@@ -77,7 +77,10 @@ public final class AgentServer: Service {
                 }
             }
         if let address = server.channel.localAddress { bound.set(address) }
-        logger.info("listening for agents", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
+        logger.info(
+            "listening for agents",
+            metadata: ["address": "\(server.channel.localAddress.map(AgentConnection.describe) ?? "unknown")"]
+        )
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -146,11 +146,6 @@ public struct SessionStateMachine: Sendable {
         fail(.invalidBatch, reason)
     }
 
-    /// The frame decoder rejected the byte stream.
-    public mutating func decodingFailed(_ error: WireDecodingError) -> [Action] {
-        fail(error.code, error.message)
-    }
-
     /// The collector is shutting down: tell the agent to come back later (or elsewhere).
     public mutating func shutdown(retryAfterMilliseconds: UInt32) -> [Action] {
         guard state != .closed else { return [] }
