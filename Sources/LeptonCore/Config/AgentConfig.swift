@@ -13,6 +13,8 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
     public var sources: [SourceConfig]
     /// The `batch` section, or its defaults.
     public var batch: BatchConfig
+    /// The `spool` section, or its defaults; ``SpoolConfig/maxBytes`` is at least 4 times ``BatchConfig/maxBytes``.
+    public var spool: SpoolConfig
     /// The `admin` section; `nil` when absent, and then no admin HTTP endpoint runs.
     public var admin: AdminConfig?
     /// `log.level`; `info` by default.
@@ -23,6 +25,7 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         collector: CollectorLink,
         sources: [SourceConfig],
         batch: BatchConfig = BatchConfig(),
+        spool: SpoolConfig = SpoolConfig(),
         admin: AdminConfig? = nil,
         logLevel: Logger.Level = .info
     ) {
@@ -30,13 +33,14 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         self.collector = collector
         self.sources = sources
         self.batch = batch
+        self.spool = spool
         self.admin = admin
         self.logLevel = logLevel
     }
 }
 
 extension AgentConfig {
-    static let keys = ["agent", "collector", "sources", "batch", "admin", "log"]
+    static let keys = ["agent", "collector", "sources", "batch", "spool", "admin", "log"]
 
     /// Parses and validates configuration text.
     ///
@@ -63,16 +67,21 @@ extension AgentConfig {
         if let node = map.optional("batch") {
             batch = try BatchConfig(config: node)
         }
+        var spool = SpoolConfig()
+        if let node = map.optional("spool") {
+            spool = try SpoolConfig(config: node)
+        }
         var admin: AdminConfig?
         if let node = map.optional("admin") {
             admin = try AdminConfig(config: node)
         }
         let logLevel = try map.logLevel()
 
-        if collector.maxUnackedBytes < batch.maxBytes {
-            let at = root.find("collector", "max_unacked_bytes") ?? root.find("batch", "max_bytes") ?? root
+        // `batch.maxBytes <= spool.maxBytes / 4` is `4 * batch.maxBytes <= spool.maxBytes` without overflow.
+        if batch.maxBytes > spool.maxBytes / 4 {
+            let at = root.find("spool", "max_bytes") ?? root.find("batch", "max_bytes") ?? root.find("spool") ?? root
             throw at.error(
-                "collector.max_unacked_bytes (\(ByteSize.format(collector.maxUnackedBytes))) must be at least "
+                "spool.max_bytes (\(ByteSize.format(spool.maxBytes))) must be at least 4 times "
                     + "batch.max_bytes (\(ByteSize.format(batch.maxBytes)))"
             )
         }
@@ -81,6 +90,7 @@ extension AgentConfig {
             collector: collector,
             sources: sources,
             batch: batch,
+            spool: spool,
             admin: admin,
             logLevel: logLevel
         )

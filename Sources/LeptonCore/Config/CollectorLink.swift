@@ -10,8 +10,6 @@ public struct CollectorLink: Sendable, Hashable {
     public var reconnectInitial: Duration
     /// Longest delay between reconnection attempts.
     public var reconnectMax: Duration
-    /// Bound on the bytes of batches kept in memory awaiting an ACK.
-    public var maxUnackedBytes: Int
     /// How long a graceful shutdown (SIGTERM) waits for outstanding ACKs.
     public var shutdownTimeout: Duration
 
@@ -19,8 +17,6 @@ public struct CollectorLink: Sendable, Hashable {
     public static let defaultReconnectInitial: Duration = .milliseconds(250)
     /// Default `reconnect.max`: 30s.
     public static let defaultReconnectMax: Duration = .seconds(30)
-    /// Default `max_unacked_bytes`: 64MiB.
-    public static let defaultMaxUnackedBytes = 64 << 20
     /// Default `shutdown_timeout`: 10s.
     public static let defaultShutdownTimeout: Duration = .seconds(10)
 
@@ -30,7 +26,6 @@ public struct CollectorLink: Sendable, Hashable {
         tls: TLSFiles,
         reconnectInitial: Duration = CollectorLink.defaultReconnectInitial,
         reconnectMax: Duration = CollectorLink.defaultReconnectMax,
-        maxUnackedBytes: Int = CollectorLink.defaultMaxUnackedBytes,
         shutdownTimeout: Duration = CollectorLink.defaultShutdownTimeout
     ) {
         self.address = address
@@ -38,7 +33,6 @@ public struct CollectorLink: Sendable, Hashable {
         self.tls = tls
         self.reconnectInitial = reconnectInitial
         self.reconnectMax = reconnectMax
-        self.maxUnackedBytes = maxUnackedBytes
         self.shutdownTimeout = shutdownTimeout
     }
 
@@ -49,7 +43,7 @@ public struct CollectorLink: Sendable, Hashable {
 }
 
 extension CollectorLink {
-    static let keys = ["address", "server_name", "tls", "reconnect", "max_unacked_bytes", "shutdown_timeout"]
+    static let keys = ["address", "server_name", "tls", "reconnect", "shutdown_timeout"]
     static let reconnectKeys = ["initial", "max"]
 
     init(config node: ConfigNode) throws(ConfigError) {
@@ -71,9 +65,6 @@ extension CollectorLink {
         }
         if let reconnect = map.optional("reconnect") {
             try readReconnect(reconnect)
-        }
-        if let value = map.optional("max_unacked_bytes") {
-            maxUnackedBytes = try value.positiveByteSize()
         }
         if let value = map.optional("shutdown_timeout") {
             shutdownTimeout = try value.duration()

@@ -18,7 +18,7 @@ struct AgentConfigErrorTests {
         let error = try ConfigFixtures.agentError(yaml)
         expectConfigError(error, line: 4, column: 1, keyPath: "colector", message: "unknown key 'colector'")
         #expect(error.message.contains("did you mean 'collector'?"))
-        #expect(error.message.contains("expected one of: admin, agent, batch, collector, log, sources"))
+        #expect(error.message.contains("expected one of: admin, agent, batch, collector, log, sources, spool"))
         #expect(error.description.hasPrefix("agent.yaml:4:1: colector: unknown key 'colector'"))
     }
 
@@ -47,7 +47,9 @@ struct AgentConfigErrorTests {
             keyPath: "sources[1].intervall",
             message: "unknown key 'intervall' (did you mean 'interval'?)"
         )
-        #expect(error.message.contains("expected one of: interval, name, parser, path, paths, type"))
+        #expect(
+            error.message.contains("expected one of: interval, name, parser, path, paths, start_at, type, when_full")
+        )
     }
 
     @Test("wrong scalar type")
@@ -123,17 +125,10 @@ struct AgentConfigErrorTests {
         expectConfigError(error, line: 6, column: 25, keyPath: "collector.reconnect.initial", message: "missing unit")
     }
 
-    @Test("bad size")
-    func badSize() throws {
-        let yaml = ConfigFixtures.minimalAgent.replacing("  tls:", with: "  max_unacked_bytes: 64XB\n  tls:")
-        let error = try ConfigFixtures.agentError(yaml)
-        expectConfigError(
-            error,
-            line: 6,
-            column: 22,
-            keyPath: "collector.max_unacked_bytes",
-            message: "unknown unit 'XB'"
-        )
+    @Test("bad spool size unit")
+    func badSpoolSize() throws {
+        let error = try ConfigFixtures.agentError(ConfigFixtures.minimalAgent + "spool:\n  max_bytes: 64XB\n")
+        expectConfigError(error, line: 10, column: 14, keyPath: "spool.max_bytes", message: "unknown unit 'XB'")
     }
 
     @Test("bad host:port")
@@ -242,16 +237,107 @@ struct AgentConfigErrorTests {
         )
     }
 
-    @Test("max_unacked_bytes below batch.max_bytes")
-    func unackedBelowBatch() throws {
-        let yaml = ConfigFixtures.minimalAgent.replacing("  tls:", with: "  max_unacked_bytes: 512KiB\n  tls:")
+    @Test("fsync value not in the list")
+    func invalidFsync() throws {
+        let error = try ConfigFixtures.agentError(ConfigFixtures.minimalAgent + "spool:\n  fsync: sometimes\n")
+        expectConfigError(
+            error,
+            line: 10,
+            column: 10,
+            keyPath: "spool.fsync",
+            message: "unknown fsync policy 'sometimes'; expected one of: always, interval, never"
+        )
+    }
+
+    @Test("fsync_interval with fsync: always points at fsync_interval")
+    func fsyncIntervalWithAlways() throws {
+        let yaml = ConfigFixtures.minimalAgent + "spool:\n  fsync: always\n  fsync_interval: 5s\n"
         let error = try ConfigFixtures.agentError(yaml)
         expectConfigError(
             error,
-            line: 6,
-            column: 22,
-            keyPath: "collector.max_unacked_bytes",
-            message: "must be at least batch.max_bytes (1MiB)"
+            line: 11,
+            column: 3,
+            keyPath: "spool.fsync_interval",
+            message: "key 'fsync_interval' only applies with fsync: interval, not with fsync: always"
+        )
+    }
+
+    @Test("segment_bytes above a quarter of max_bytes")
+    func segmentAboveQuarter() throws {
+        let yaml = ConfigFixtures.minimalAgent + "spool:\n  max_bytes: 16MiB\n  segment_bytes: 8MiB\n"
+        let error = try ConfigFixtures.agentError(yaml)
+        expectConfigError(
+            error,
+            line: 11,
+            column: 18,
+            keyPath: "spool.segment_bytes",
+            message: "segment_bytes (8MiB) must be at most a quarter of max_bytes (16MiB), that is 4MiB"
+        )
+    }
+
+    @Test("max_bytes too small for the default segment_bytes points at max_bytes")
+    func maxBytesBelowDefaultSegments() throws {
+        let error = try ConfigFixtures.agentError(ConfigFixtures.minimalAgent + "spool:\n  max_bytes: 16MiB\n")
+        expectConfigError(
+            error,
+            line: 10,
+            column: 14,
+            keyPath: "spool.max_bytes",
+            message: "max_bytes (16MiB) must be at least 4 times segment_bytes (8MiB, the default)"
+        )
+    }
+
+    @Test("spool.max_bytes below 4 times batch.max_bytes points at spool.max_bytes")
+    func spoolBelowBatch() throws {
+        let yaml = ConfigFixtures.minimalAgent + "spool:\n  max_bytes: 2MiB\n  segment_bytes: 256KiB\n"
+        let error = try ConfigFixtures.agentError(yaml)
+        expectConfigError(
+            error,
+            line: 10,
+            column: 14,
+            keyPath: "spool.max_bytes",
+            message: "spool.max_bytes (2MiB) must be at least 4 times batch.max_bytes (1MiB)"
+        )
+    }
+
+    @Test("batch.max_bytes above a quarter of the default spool points at batch.max_bytes")
+    func batchAboveDefaultSpool() throws {
+        let error = try ConfigFixtures.agentError(ConfigFixtures.minimalAgent + "batch:\n  max_bytes: 128MiB\n")
+        expectConfigError(
+            error,
+            line: 10,
+            column: 14,
+            keyPath: "batch.max_bytes",
+            message: "spool.max_bytes (256MiB) must be at least 4 times batch.max_bytes (128MiB)"
+        )
+    }
+
+    @Test("when_full value not in the list")
+    func invalidWhenFull() throws {
+        let yaml = ConfigFixtures.minimalAgent.replacing(
+            "[/proc/loadavg] }",
+            with: "[/proc/loadavg], when_full: wait }"
+        )
+        let error = try ConfigFixtures.agentError(yaml)
+        expectConfigError(
+            error,
+            line: 8,
+            column: 68,
+            keyPath: "sources[0].when_full",
+            message: "unknown when_full policy 'wait'; expected one of: block, drop_oldest, drop_newest"
+        )
+    }
+
+    @Test("start_at is not valid for a sensor source")
+    func startAtOnSensor() throws {
+        let yaml = ConfigFixtures.minimalAgent.replacing("[/proc/loadavg] }", with: "[/proc/loadavg], start_at: end }")
+        let error = try ConfigFixtures.agentError(yaml)
+        expectConfigError(
+            error,
+            line: 8,
+            column: 57,
+            keyPath: "sources[0].start_at",
+            message: "key 'start_at' is not valid for a source of type sensor"
         )
     }
 

@@ -23,6 +23,8 @@ struct ExampleConfigTests {
         #expect(config.collector.address == HostPort(host: "127.0.0.1", port: 7_443))
         #expect(config.collector.tls.ca == "\(Self.packageRoot)/agent-config/ca.pem")
         #expect(config.sources.map(\.name) == ["load", "memory", "app"])
+        #expect(config.sources.map(\.whenFull) == [.dropOldest, .dropOldest, .block])
+        #expect(config.sources[2].kind == .file(path: "/var/log/app.log", parser: .text, startAt: .beginning))
         #expect(config.admin != nil)
     }
 
@@ -42,9 +44,12 @@ struct ExampleConfigTests {
         // The example spells out every default; it must agree with the code.
         #expect(config.collector.reconnectInitial == CollectorLink.defaultReconnectInitial)
         #expect(config.collector.reconnectMax == CollectorLink.defaultReconnectMax)
-        #expect(config.collector.maxUnackedBytes == CollectorLink.defaultMaxUnackedBytes)
         #expect(config.collector.shutdownTimeout == CollectorLink.defaultShutdownTimeout)
         #expect(config.batch == BatchConfig())
+        #expect(config.spool == SpoolConfig())
+        for source in config.sources {
+            #expect(source.whenFull == SourceConfig.defaultWhenFull(for: source.kind))
+        }
         #expect(config.logLevel == .info)
     }
 
