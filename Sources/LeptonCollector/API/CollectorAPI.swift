@@ -22,28 +22,26 @@ public struct CollectorAPI: Sendable {
     }
 
     func agents() async throws -> Response {
+        try Self.json(try await agentList())
+    }
+
+    /// The stored agents merged with the live sessions, sorted by id.
+    func agentList() async throws -> [AgentJSON] {
         let stored = try await sink.agents()
         let live = sessions.entries
         var byID: [String: AgentJSON] = [:]
         for agent in stored {
-            byID[agent.id] = AgentJSON(
-                agent: agent.id,
-                connected: false,
-                address: nil,
-                last_seen: agent.lastCommit,
-                high_water_seq: agent.highWaterSequence,
-                records: agent.records
-            )
+            byID[agent.id] = AgentJSON(agent)
         }
         for entry in live {
-            var json = byID[entry.agent] ?? AgentJSON(agent: entry.agent, connected: true, address: nil, last_seen: nil, high_water_seq: 0, records: 0)
+            var json = byID[entry.agent] ?? AgentJSON(agent: entry.agent)
             json.connected = true
             json.address = json.address ?? entry.address
             let seen = Int64(entry.lastSeen.timeIntervalSince1970 * 1e9)
             json.last_seen = max(json.last_seen ?? seen, seen)
             byID[entry.agent] = json
         }
-        return try Self.json(byID.values.sorted { $0.agent < $1.agent })
+        return byID.values.sorted { $0.agent < $1.agent }
     }
 
     func streams() async throws -> Response {
@@ -90,11 +88,32 @@ public struct CollectorAPI: Sendable {
 // swift-format-ignore: AlwaysUseLowerCamelCase
 struct AgentJSON: Encodable {
     var agent: String
-    var connected: Bool
+    var connected = false
     var address: String?
     var last_seen: Int64?
-    var high_water_seq: UInt64
-    var records: Int64
+    var high_water_seq: UInt64 = 0
+    var batches: Int64 = 0
+    var records: Int64 = 0
+    var duplicates: Int64 = 0
+    var gaps: Int64 = 0
+    var gap_sequences: Int64 = 0
+
+    /// An agent with a live session and nothing in the store yet.
+    init(agent: String) {
+        self.agent = agent
+    }
+
+    /// An agent as stored, not (yet) known to be connected.
+    init(_ stored: StoredAgent) {
+        agent = stored.id
+        last_seen = stored.lastCommit
+        high_water_seq = stored.highWaterSequence
+        batches = stored.batches
+        records = stored.records
+        duplicates = stored.duplicates
+        gaps = stored.gaps
+        gap_sequences = stored.gapSequences
+    }
 }
 
 struct StreamJSON: Encodable {

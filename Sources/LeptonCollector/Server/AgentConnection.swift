@@ -150,8 +150,18 @@ struct AgentConnection {
             case .commit(let batch):
                 queue.append(contentsOf: await commit(batch, session: &session))
             case .duplicate(let sequence):
+                let agent = session.machine.agentID ?? session.identity
                 metrics.duplicateBatches.increment()
-                logger.debug("duplicate batch acknowledged", metadata: ["agent.id": "\(session.identity)", "batch.seq": "\(sequence)"])
+                logger.debug("duplicate batch acknowledged", metadata: ["agent.id": "\(agent)", "batch.seq": "\(sequence)"])
+                // Only a counter is at stake (the batch is stored): on a storage error it is ACKed all the same.
+                do {
+                    try await sink.recordDuplicate(agent: agent)
+                } catch {
+                    logger.warning(
+                        "storage error, duplicate not counted in the store",
+                        metadata: ["agent.id": "\(agent)", "batch.seq": "\(sequence)", "error": "\(error)"]
+                    )
+                }
             case .close:
                 return false
             }
@@ -170,12 +180,20 @@ struct AgentConnection {
         let started = ContinuousClock.now
         do {
             switch try await sink.commit(agent: agent, sequence: batch.sequence, records: records) {
-            case .stored:
+            case .stored(let skipped):
                 metrics.commitSeconds.record(ContinuousClock.now - started)
                 metrics.records.increment(by: Int64(records.count))
                 metrics.batches.increment()
                 metrics.compressedBytes.increment(by: Int64(batch.body.readableBytes))
                 metrics.rawBytes.increment(by: Int64(batch.rawLength))
+                if skipped > 0 {
+                    metrics.sequenceGap(skipped: skipped)
+                    // Expected once per agent restart (sequence numbers are reserved in blocks): not a warning.
+                    logger.info(
+                        "sequence gap",
+                        metadata: ["agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "batch.skipped": "\(skipped)"]
+                    )
+                }
             case .duplicate:
                 metrics.duplicateBatches.increment()
             }

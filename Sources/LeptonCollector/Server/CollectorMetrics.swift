@@ -7,6 +7,8 @@ public struct CollectorMetrics: Sendable {
     let records: Counter
     let batches: Counter
     let duplicateBatches: Counter
+    let sequenceGaps: Counter
+    let sequenceGapNumbers: Counter
     let compressedBytes: Counter
     let rawBytes: Counter
     let sessions: Gauge
@@ -25,6 +27,13 @@ public struct CollectorMetrics: Sendable {
         batches = registry.counter("lepton_collector_batches_total", help: "Batches committed to the store.")
         duplicateBatches = registry.counter("lepton_collector_duplicate_batches_total",
             help: "Resent batches at or below the agent's high-water mark, acknowledged and not stored again."
+        )
+        // No agent label (thousands of agents): per-agent counts are in `/api/v1/agents`.
+        sequenceGaps = registry.counter("lepton_collector_sequence_gaps_total",
+            help: "Stored batches whose sequence number jumped past the agent's high-water mark + 1 (expected after restarts)."
+        )
+        sequenceGapNumbers = registry.counter("lepton_collector_sequence_gap_numbers_total",
+            help: "Sequence numbers skipped by those jumps: unused by the agent, or batches it dropped or lost."
         )
         compressedBytes = registry.counter("lepton_collector_received_bytes_total",
             help: "Batch bytes received, as sent on the wire and after decompression.",
@@ -52,5 +61,12 @@ public struct CollectorMetrics: Sendable {
 
     func reject(_ reason: String) {
         rejects[reason]?.increment()
+    }
+
+    /// A stored batch skipped `skipped` sequence numbers after the agent's high-water mark.
+    func sequenceGap(skipped: UInt64) {
+        guard skipped > 0 else { return }
+        sequenceGaps.increment()
+        sequenceGapNumbers.increment(by: Int64(clamping: skipped))
     }
 }

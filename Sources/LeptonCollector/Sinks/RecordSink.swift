@@ -6,11 +6,17 @@ public protocol RecordSink: Sendable {
     /// The highest sequence number committed for `agent`, 0 when none.
     func highWater(agent: String) async throws -> UInt64
 
-    /// Stores `records` as batch `sequence` of `agent` and raises its high-water mark, in one transaction.
-    /// Returns `.duplicate` without storing when `sequence` is at or below the stored high-water mark.
+    /// Stores `records` as batch `sequence` of `agent` and raises its high-water mark, in one transaction,
+    /// together with the agent's counters (`StoredAgent`).
+    /// Returns `.duplicate` without storing when `sequence` is at or below the stored high-water mark (and
+    /// counts it in `StoredAgent.duplicates`, in the same transaction).
     func commit(agent: String, sequence: UInt64, records: [Record]) async throws -> CommitOutcome
 
-    /// Every agent that ever committed a batch.
+    /// Counts a resent batch that the session itself recognised as at or below the high-water mark, so
+    /// `commit` was never called for it: adds 1 to `StoredAgent.duplicates`.
+    func recordDuplicate(agent: String) async throws
+
+    /// Every agent that ever committed a batch (or had a duplicate counted).
     func agents() async throws -> [StoredAgent]
 
     /// Every stream with its record count and time range.
@@ -24,21 +30,55 @@ public protocol RecordSink: Sendable {
 }
 
 public enum CommitOutcome: Hashable, Sendable {
-    case stored
+    /// The batch was stored. `skipped` is how many sequence numbers lie between the previous high-water mark
+    /// and this batch: 0 when it follows directly, and always 0 for an agent's first batch.
+    case stored(skipped: UInt64)
+    /// At or below the high-water mark: not stored again.
     case duplicate
 }
 
+/// One agent as the store knows it: its high-water mark and its delivery counters, all committed in the
+/// same transaction as the batches they count.
+///
+/// Sequence gaps (`gaps`, `gapSequences`) are expected: an agent reserves sequence numbers in blocks of 4096
+/// and continues after the reserved block when it restarts, so an agent restart usually leaves a gap. The numbers
+/// of batches the agent dropped or lost are skipped too, and the collector cannot tell these apart. A gap is
+/// therefore a hint, not a loss: loss is proven by the agent's own counters (`lepton_agent_records_dropped_total`,
+/// records produced against `records` here).
 public struct StoredAgent: Hashable, Sendable {
     public var id: String
     public var highWaterSequence: UInt64
+    /// Batches stored.
+    public var batches: Int64
+    /// Records stored.
     public var records: Int64
+    /// Resent batches at or below the high-water mark: acknowledged, not stored again.
+    public var duplicates: Int64
+    /// Stored batches whose sequence number was more than one above the previous high-water mark
+    /// (the first batch of an agent never counts).
+    public var gaps: Int64
+    /// Sequence numbers skipped by those jumps, in total.
+    public var gapSequences: Int64
     /// Nanoseconds since the epoch of the last commit.
     public var lastCommit: Int64?
 
-    public init(id: String, highWaterSequence: UInt64, records: Int64, lastCommit: Int64?) {
+    public init(
+        id: String,
+        highWaterSequence: UInt64,
+        batches: Int64,
+        records: Int64,
+        duplicates: Int64,
+        gaps: Int64,
+        gapSequences: Int64,
+        lastCommit: Int64?
+    ) {
         self.id = id
         self.highWaterSequence = highWaterSequence
+        self.batches = batches
         self.records = records
+        self.duplicates = duplicates
+        self.gaps = gaps
+        self.gapSequences = gapSequences
         self.lastCommit = lastCommit
     }
 }

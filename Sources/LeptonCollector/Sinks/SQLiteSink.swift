@@ -3,7 +3,8 @@ import GRDB
 import LeptonCore
 
 /// The embedded default store: one SQLite file (WAL mode, `synchronous=FULL`, so an ACKed batch survives
-/// a power cut), written through GRDB.
+/// a power cut), written through GRDB. Each agent's row holds its high-water mark and delivery counters
+/// (`StoredAgent`), updated in the transaction that stores or refuses the batch.
 public final class SQLiteSink: RecordSink {
     private let pool: DatabasePool
 
@@ -22,7 +23,8 @@ public final class SQLiteSink: RecordSink {
         try Self.migrator.migrate(pool)
     }
 
-    private static var migrator: DatabaseMigrator {
+    /// The schema's history. Internal so tests can build a database of an older version (`migrate(_:upTo:)`).
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -53,6 +55,16 @@ public final class SQLiteSink: RecordSink {
                     """
             )
         }
+        // Delivery counters per agent (see `StoredAgent`).
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE agents ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE agents ADD COLUMN gaps INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE agents ADD COLUMN gap_sequences INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -67,7 +79,13 @@ public final class SQLiteSink: RecordSink {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         return try await pool.write { db in
             let stored = try Int64.fetchOne(db, sql: "SELECT high_water_seq FROM agents WHERE id = ?", arguments: [agent])
-            if let stored, UInt64(stored) >= sequence { return .duplicate }
+            if let stored, UInt64(stored) >= sequence {
+                try db.execute(sql: "UPDATE agents SET duplicates = duplicates + 1 WHERE id = ?", arguments: [agent])
+                return .duplicate
+            }
+            // A jump past high-water + 1; an agent's first batch never counts (it may start anywhere).
+            let previous = UInt64(stored ?? 0)
+            let skipped = previous > 0 && sequence > previous + 1 ? sequence - previous - 1 : 0
 
             var perStream: [String: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
             let insertStream = try db.cachedStatement(sql: "INSERT OR IGNORE INTO streams (agent, name) VALUES (?, ?)")
@@ -107,23 +125,48 @@ public final class SQLiteSink: RecordSink {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO agents (id, high_water_seq, records, batches, last_commit) VALUES (?, ?, ?, 1, ?)
+                    INSERT INTO agents (id, high_water_seq, records, batches, gaps, gap_sequences, last_commit)
+                    VALUES (?, ?, ?, 1, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET high_water_seq = excluded.high_water_seq,
-                        records = records + excluded.records, batches = batches + 1, last_commit = excluded.last_commit
+                        records = records + excluded.records, batches = batches + 1,
+                        gaps = gaps + excluded.gaps, gap_sequences = gap_sequences + excluded.gap_sequences,
+                        last_commit = excluded.last_commit
                     """,
-                arguments: [agent, Int64(sequence), records.count, now]
+                arguments: [agent, Int64(sequence), records.count, skipped > 0 ? 1 : 0, Int64(skipped), now]
             )
-            return .stored
+            return .stored(skipped: skipped)
+        }
+    }
+
+    public func recordDuplicate(agent: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO agents (id, duplicates) VALUES (?, 1)
+                    ON CONFLICT (id) DO UPDATE SET duplicates = duplicates + 1
+                    """,
+                arguments: [agent]
+            )
         }
     }
 
     public func agents() async throws -> [StoredAgent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, high_water_seq, records, last_commit FROM agents ORDER BY id").map {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, high_water_seq, batches, records, duplicates, gaps, gap_sequences, last_commit
+                    FROM agents ORDER BY id
+                    """
+            ).map {
                 StoredAgent(
                     id: $0["id"],
                     highWaterSequence: UInt64($0["high_water_seq"] as Int64),
+                    batches: $0["batches"],
                     records: $0["records"],
+                    duplicates: $0["duplicates"],
+                    gaps: $0["gaps"],
+                    gapSequences: $0["gap_sequences"],
                     lastCommit: $0["last_commit"]
                 )
             }

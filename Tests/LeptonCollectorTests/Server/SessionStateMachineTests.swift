@@ -127,7 +127,7 @@ import Testing
         #expect(Self.errorCode(machine.received(.batch(Self.batch(sequence)))) == .invalidBatch)
     }
 
-    @Test func storageFailureIsRetryable() {
+    @Test func storageFailureIsRetryableAndNothingIsAcknowledged() {
         var machine = Self.established()
         _ = machine.received(.batch(Self.batch(1)))
         let actions = machine.commitFailed("disk full")
@@ -137,6 +137,10 @@ import Testing
         }
         #expect(error.code == .storageUnavailable)
         #expect(error.retryable)
+        #expect(actions.count == 2 && actions.last == .close)
+        #expect(machine.highWaterSequence == 0)
+        // A late commit report after the refusal acknowledges nothing.
+        #expect(machine.committed(Self.batch(1)).isEmpty)
         #expect(machine.highWaterSequence == 0)
     }
 

@@ -9,6 +9,10 @@ import Testing
         range.map { Record(stream: stream, timestamp: Int64($0), value: $0 % 2 == 0 ? .number(Double($0)) : .text("line \($0)")) }
     }
 
+    static func commit(_ sink: SQLiteSink, _ agent: String, _ sequence: UInt64, _ range: Range<Int>) async throws -> CommitOutcome {
+        try await sink.commit(agent: agent, sequence: sequence, records: records(range))
+    }
+
     @Test func commitIsExactlyOnceAndSurvivesReopening() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -16,9 +20,9 @@ import Testing
         do {
             let sink = try SQLiteSink(path: path)
             #expect(try await sink.highWater(agent: "a") == 0)
-            #expect(try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .stored)
+            #expect(try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .stored(skipped: 0))
             #expect(try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .duplicate)
-            #expect(try await sink.commit(agent: "a", sequence: 3, records: Self.records(10..<20)) == .stored)
+            #expect(try await sink.commit(agent: "a", sequence: 3, records: Self.records(10..<20)) == .stored(skipped: 1))
             #expect(try await sink.commit(agent: "a", sequence: 2, records: Self.records(0..<10)) == .duplicate)
             try await sink.close()
         }
@@ -30,6 +34,43 @@ import Testing
         let agents = try await reopened.agents()
         #expect(agents.map(\.id) == ["a"])
         #expect(agents.first?.records == 20)
+        try await reopened.close()
+    }
+
+    @Test func gapsAndDuplicatesAreCountedWithTheCommitsAndSurviveReopening() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("lepton.db")
+        do {
+            let sink = try SQLiteSink(path: path)
+            // An agent's first batch is never a gap, wherever it starts.
+            #expect(try await Self.commit(sink, "b", 4097, 0..<1) == .stored(skipped: 0))
+            #expect(try await Self.commit(sink, "a", 1, 0..<2) == .stored(skipped: 0))
+            #expect(try await Self.commit(sink, "a", 2, 2..<4) == .stored(skipped: 0))
+            // The agent restarted and continues after its reserved block.
+            #expect(try await Self.commit(sink, "a", 4097, 4..<6) == .stored(skipped: 4094))
+            #expect(try await Self.commit(sink, "a", 4097, 4..<6) == .duplicate)
+            try await sink.recordDuplicate(agent: "a")
+            #expect(try await Self.commit(sink, "a", 4098, 6..<8) == .stored(skipped: 0))
+            #expect(try await Self.commit(sink, "a", 10_000, 8..<10) == .stored(skipped: 5901))
+            try await sink.close()
+        }
+        let reopened = try SQLiteSink(path: path)
+        #expect(try await Self.commit(reopened, "a", 3, 2..<4) == .duplicate)
+        let agents = try await reopened.agents()
+        #expect(agents.map(\.id) == ["a", "b"])
+        let a = try #require(agents.first)
+        #expect(a.highWaterSequence == 10_000)
+        #expect(a.batches == 5)
+        #expect(a.records == 10)
+        #expect(a.duplicates == 3)
+        #expect(a.gaps == 2)
+        #expect(a.gapSequences == 4094 + 5901)
+        #expect(a.lastCommit != nil)
+        let b = try #require(agents.last)
+        #expect([b.batches, b.records, b.duplicates, b.gaps, b.gapSequences] == [1, 1, 0, 0, 0])
+        let stored = try await reopened.query(agent: "a", stream: "s", from: nil, to: nil, limit: 100)
+        #expect(stored == Self.records(0..<10))
         try await reopened.close()
     }
 
