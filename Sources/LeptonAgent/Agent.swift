@@ -5,20 +5,29 @@ import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
-/// A whole agent built from its configuration: admin endpoint, shipper and pipeline, as services in
-/// dependency order (sources stop first, then the shipper drains, the admin endpoint answers until the end).
+/// A whole agent built from its configuration: admin endpoint, spool, shipper and pipeline, as services in
+/// dependency order (sources stop first, then the shipper drains, the spool is synced and closed, the admin
+/// endpoint answers until the end).
 public struct Agent: Sendable {
     public let metrics: AgentMetrics
     public let adminBound = Rendezvous<SocketAddress>()
-    let outbox: Outbox
+    let spool: Spool
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     public init(config: AgentConfig, logger: Logger, standardInput: Int32 = 0) throws {
         let metrics = AgentMetrics()
-        let outbox = try Outbox(
-            stateDirectory: config.agent.stateDirectory,
-            maxBytes: config.collector.maxUnackedBytes,
-            metrics: metrics
+        let stateDirectory = config.agent.stateDirectory
+        let spool = try Spool(
+            configuration: .init(
+                directory: stateDirectory + "/spool",
+                maxBytes: config.spool.maxBytes,
+                segmentBytes: config.spool.segmentBytes,
+                fsync: config.spool.fsync
+            ),
+            stateDirectory: stateDirectory,
+            policies: Dictionary(config.sources.map { ($0.name, $0.whenFull) }, uniquingKeysWith: { first, _ in first }),
+            metrics: metrics,
+            logger: logger
         )
         let link = config.collector
         let serverName: String? =
@@ -33,21 +42,32 @@ public struct Agent: Sendable {
                 reconnectMax: link.reconnectMax,
                 shutdownTimeout: link.shutdownTimeout
             ),
-            outbox: outbox,
+            spool: spool,
             metrics: metrics,
             logger: logger
         )
-        let sources: [any Source] = config.sources.map { source in
+        let inputs: [AgentPipeline.Input] = config.sources.map { source in
+            let name = source.name
+            let built: any Source
             switch source.kind {
-            case .file(let path, let parser):
-                return FileTailSource(name: source.name, path: path, parser: LineParser(kind: parser), metrics: metrics, logger: logger)
+            case .file(let path, let parser, let startAt):
+                built = FileTailSource(
+                    name: name,
+                    path: path,
+                    parser: LineParser(kind: parser),
+                    startAt: startAt,
+                    resume: { await spool.checkpoint(source: name) },
+                    metrics: metrics,
+                    logger: logger
+                )
             case .sensor(let paths, let interval):
-                return SensorSource(name: source.name, paths: paths, interval: interval, metrics: metrics, logger: logger)
+                built = SensorSource(name: name, paths: paths, interval: interval, metrics: metrics, logger: logger)
             case .stdin(let parser):
-                return StdinSource(name: source.name, parser: LineParser(kind: parser), metrics: metrics, logger: logger, descriptor: standardInput)
+                built = StdinSource(name: name, parser: LineParser(kind: parser), metrics: metrics, logger: logger, descriptor: standardInput)
             }
+            return AgentPipeline.Input(source: built, policy: source.whenFull)
         }
-        let pipeline = AgentPipeline(sources: sources, batch: config.batch, outbox: outbox, metrics: metrics, logger: logger)
+        let pipeline = AgentPipeline(inputs: inputs, batch: config.batch, spool: spool, metrics: metrics, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let admin = config.admin {
             let http = AdminServer.make(
@@ -59,10 +79,11 @@ public struct Agent: Sendable {
             )
             services.append(.init(service: http))
         }
+        services.append(.init(service: SpoolService(spool: spool, policy: config.spool.fsync)))
         services.append(.init(service: shipper))
         services.append(.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup))
         self.metrics = metrics
-        self.outbox = outbox
+        self.spool = spool
         self.services = services
     }
 

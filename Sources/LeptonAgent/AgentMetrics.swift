@@ -6,13 +6,12 @@ public struct AgentMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let batchesSealed: Counter
     let batchesAcknowledged: Counter
-    let recordsAcknowledged: Counter
     let wireBytesSent: Counter
     let connectionAttempts: Counter
     let connected: Gauge
-    let unackedBytes: Gauge
-    let droppedOversized: Counter
-    let droppedSequenceReset: Counter
+    let spoolBytes: Gauge
+    let spoolBatches: Gauge
+    let spoolDamagedBytes: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -21,19 +20,39 @@ public struct AgentMetrics: Sendable {
             "lepton_agent_batches_acknowledged_total",
             help: "Batches the collector acknowledged."
         )
-        recordsAcknowledged = registry.counter(
-            "lepton_agent_records_acknowledged_total",
-            help: "Records in batches the collector acknowledged."
-        )
         wireBytesSent = registry.counter("lepton_agent_wire_bytes_sent_total", help: "BATCH payload bytes written.")
         connectionAttempts = registry.counter(
             "lepton_agent_connection_attempts_total",
             help: "Connection attempts to the collector."
         )
         connected = registry.gauge("lepton_agent_connected", help: "1 while a session with the collector is up.")
-        unackedBytes = registry.gauge("lepton_agent_unacked_bytes", help: "Bytes of batches awaiting an ACK.")
-        droppedOversized = Self.dropped(registry, source: "*", reason: "oversized_batch")
-        droppedSequenceReset = Self.dropped(registry, source: "*", reason: "sequence_reset")
+        spoolBytes = registry.gauge("lepton_agent_spool_bytes", help: "Bytes of spool segment files on disk.")
+        spoolBatches = registry.gauge(
+            "lepton_agent_spool_batches",
+            help: "Batches in the spool waiting for the collector's ACK."
+        )
+        spoolDamagedBytes = registry.counter(
+            "lepton_agent_spool_damaged_bytes_total",
+            help: "Spool bytes skipped because they were damaged (corrupt or truncated)."
+        )
+    }
+
+    /// Records of a source in batches the collector acknowledged.
+    func recordsAcknowledged(source: String) -> Counter {
+        registry.counter(
+            "lepton_agent_records_acknowledged_total",
+            help: "Records in batches the collector acknowledged, by source.",
+            labels: [("source", source)]
+        )
+    }
+
+    /// Damaged stretches found in the spool, by kind (`corrupt`, `truncated`, `missing_segment`).
+    func spoolDamage(kind: String) -> Counter {
+        registry.counter(
+            "lepton_agent_spool_damage_total",
+            help: "Damaged stretches found in the spool, by kind.",
+            labels: [("kind", kind)]
+        )
     }
 
     /// Records read by a source.
@@ -59,12 +78,9 @@ public struct AgentMetrics: Sendable {
         )
     }
 
-    /// Records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`).
+    /// Records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`, `spool_full`,
+    /// `spool_evicted`, `spool_corrupt`, `spool_write_error`, `shutdown`).
     func dropped(source: String, reason: String) -> Counter {
-        Self.dropped(registry, source: source, reason: reason)
-    }
-
-    private static func dropped(_ registry: PrometheusCollectorRegistry, source: String, reason: String) -> Counter {
         registry.counter(
             "lepton_agent_records_dropped_total",
             help: "Records dropped, by source and reason.",

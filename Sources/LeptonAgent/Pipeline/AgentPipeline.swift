@@ -3,77 +3,97 @@ import LeptonCore
 import Logging
 import ServiceLifecycle
 
-/// Runs the sources and the batcher: records flow from sources through an unbuffered channel into the
-/// batcher, sealed batches are compressed and handed to the outbox (which waits when full).
+/// Runs the sources, each feeding its own batcher through an unbuffered channel; sealed batches are
+/// compressed and appended to the spool under the source's `when_full` policy (a `block` source waits there,
+/// and only that source).
 ///
-/// On graceful shutdown the sources stop and what is pending is sealed. When every source ends by itself
-/// (stdin reached EOF), the pipeline also waits until the collector acknowledged everything, then returns.
+/// On graceful shutdown the sources stop and what is pending is sealed into the spool. When every source ends
+/// by itself (stdin reached EOF), the pipeline also waits until the collector acknowledged everything, then
+/// returns.
 public struct AgentPipeline: Service {
-    let sources: [any Source]
+    struct Input: Sendable {
+        var source: any Source
+        var policy: SpoolPolicy
+    }
+
+    let inputs: [Input]
     let batch: BatchConfig
-    let outbox: Outbox
+    let spool: Spool
     let metrics: AgentMetrics
     let logger: Logger
 
-    init(sources: [any Source], batch: BatchConfig, outbox: Outbox, metrics: AgentMetrics, logger: Logger) {
-        self.sources = sources
+    init(inputs: [Input], batch: BatchConfig, spool: Spool, metrics: AgentMetrics, logger: Logger) {
+        self.inputs = inputs
         self.batch = batch
-        self.outbox = outbox
+        self.spool = spool
         self.metrics = metrics
         self.logger = logger
     }
 
     public func run() async throws {
-        let channel = AsyncChannel<PipelineEvent>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for input in inputs {
+                group.addTask { try await self.run(input) }
+            }
+            try await group.waitForAll()
+        }
+        if Task.isShuttingDownGracefully {
+            logger.info("sources stopped, pending records spooled")
+        } else {
+            logger.info("all sources ended; waiting for the collector to acknowledge everything")
+            await spool.waitUntilEmpty()
+            logger.info("everything acknowledged")
+        }
+    }
+
+    /// One source and its batcher, until the source ends or the agent shuts down.
+    private func run(_ input: Input) async throws {
+        let channel = AsyncChannel<SourceEvent>()
         let output = RecordOutput(channel: channel)
-        let sources = sources
+        let source = input.source
         let logger = logger
         let tickInterval = max(batch.linger / 4, .milliseconds(10))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await cancelWhenGracefulShutdown {
-                    await withTaskGroup(of: Void.self) { running in
-                        for source in sources {
-                            running.addTask {
-                                do {
-                                    try await source.run(into: output)
-                                } catch is CancellationError {
-                                } catch {
-                                    logger.error("source failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
-                                }
-                            }
-                        }
+                    do {
+                        try await source.run(into: output)
+                    } catch is CancellationError {
+                    } catch {
+                        logger.error("source failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
                     }
                 }
-                await channel.send(.sourcesFinished)
+                await channel.send(.finished)
             }
-            let ticks = AsyncTimerSequence(interval: tickInterval, clock: .continuous).map { _ in PipelineEvent.tick }
+            let ticks = AsyncTimerSequence(interval: tickInterval, clock: .continuous).map { _ in SourceEvent.tick }
             var batcher = Batcher(maxRecords: batch.maxRecords, maxBytes: batch.maxBytes, linger: batch.linger)
             loop: for await event in merge(channel, ticks) {
                 switch event {
-                case .records(let records):
-                    for sealed in batcher.add(records, now: .now) { try await seal(sealed) }
+                case .records(let records, let positions):
+                    for sealed in batcher.add(records, positions: positions, now: .now) { try await seal(sealed, input) }
                 case .tick:
-                    if let sealed = batcher.tick(now: .now) { try await seal(sealed) }
-                case .sourcesFinished:
+                    if let sealed = batcher.tick(now: .now) { try await seal(sealed, input) }
+                case .finished:
                     break loop
                 }
             }
-            if let rest = batcher.flush() { try await seal(rest) }
+            if let rest = batcher.flush() { try await seal(rest, input) }
             group.cancelAll()
-        }
-        if Task.isShuttingDownGracefully {
-            logger.info("sources stopped, pending records sealed")
-        } else {
-            logger.info("all sources ended; waiting for the collector to acknowledge everything")
-            await outbox.waitUntilEmpty()
-            logger.info("everything acknowledged")
         }
     }
 
-    private func seal(_ records: [Record]) async throws {
-        let frame = try BatchCodec.encode(records, sequence: 0)
+    private func seal(_ batch: Batcher.Batch, _ input: Input) async throws {
+        let frame = try BatchCodec.encode(batch.records, sequence: 0)
         metrics.batchesSealed.increment()
-        try await outbox.append(frame)
+        do {
+            _ = try await spool.append(frame, source: input.source.name, policy: input.policy, checkpoint: batch.checkpoint)
+        } catch is CancellationError {
+            // A `block` source still waiting for room when the agent is stopped. Lines of a tailed file are read
+            // again at the next start (its checkpoint did not move); anything else is lost, and counted.
+            if batch.checkpoint == nil {
+                metrics.dropped(source: input.source.name, reason: "shutdown").increment(by: Int64(batch.records.count))
+            }
+            throw CancellationError()
+        }
     }
 }

@@ -7,10 +7,10 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// Keeps a session with the collector and ships the outbox through it, reconnecting with capped
+/// Keeps a session with the collector and ships the spool through it, reconnecting with capped
 /// exponential backoff and full jitter (or after the delay a GOAWAY asks for).
 ///
-/// On graceful shutdown it goes on shipping until the outbox is empty or `shutdownTimeout` has passed.
+/// On graceful shutdown it goes on shipping until the spool is empty or `shutdownTimeout` has passed.
 public struct Shipper: Service {
     public struct Configuration: Sendable {
         public var agentID: String
@@ -29,13 +29,13 @@ public struct Shipper: Service {
     let configuration: Configuration
     /// Whether a session is up right now (for `/readyz`).
     public let connection = ConnectionState()
-    let outbox: Outbox
+    let spool: Spool
     let metrics: AgentMetrics
     let logger: Logger
 
-    init(configuration: Configuration, outbox: Outbox, metrics: AgentMetrics, logger: Logger) {
+    init(configuration: Configuration, spool: Spool, metrics: AgentMetrics, logger: Logger) {
         self.configuration = configuration
-        self.outbox = outbox
+        self.spool = spool
         self.metrics = metrics
         self.logger = logger
     }
@@ -47,10 +47,10 @@ public struct Shipper: Service {
                 try? await gracefulShutdown()
                 let drained = await self.drain(within: self.configuration.shutdownTimeout)
                 if drained {
-                    self.logger.info("outbox drained")
+                    self.logger.info("spool drained")
                 } else {
-                    let left = await self.outbox.heldBytes
-                    self.logger.warning("shutdown timeout: batches left unacknowledged", metadata: ["bytes": "\(left)"])
+                    let left = await self.spool.heldBatches
+                    self.logger.info("shutdown timeout: batches stay in the spool for the next start", metadata: ["batches": "\(left)"])
                 }
             }
             try await group.next()
@@ -61,7 +61,7 @@ public struct Shipper: Service {
     private func drain(within timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await self.outbox.waitUntilEmpty()
+                await self.spool.waitUntilEmpty()
                 return true
             }
             group.addTask {
@@ -81,7 +81,7 @@ public struct Shipper: Service {
             let started = ContinuousClock.now
             let outcome = await ShipperConnection(
                 configuration: configuration,
-                outbox: outbox,
+                spool: spool,
                 state: connection,
                 metrics: metrics,
                 logger: logger

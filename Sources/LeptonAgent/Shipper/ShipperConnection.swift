@@ -17,14 +17,14 @@ struct ShipperConnection {
 
     private enum Event: Sendable {
         case message(Message)
-        case appended(Outbox.Entry)
+        case appended(Spool.Held)
         case tick
         /// The collector closed the connection.
         case closed
     }
 
     let configuration: Shipper.Configuration
-    let outbox: Outbox
+    let spool: Spool
     let state: ConnectionState
     let metrics: AgentMetrics
     let logger: Logger
@@ -51,7 +51,7 @@ struct ShipperConnection {
         } onCancel: {
             nioChannel.close(promise: nil)
         }
-        await outbox.unsubscribe()
+        await spool.unsubscribe()
         return outcome
     }
 
@@ -89,7 +89,7 @@ struct ShipperConnection {
     private func session(_ connection: NIOAsyncChannel<Message, Message>) async throws -> Outcome {
         try await connection.executeThenClose { inbound, outbound in
             var machine = ShipperStateMachine(agentID: configuration.agentID)
-            let (held, appended) = await outbox.subscribe()
+            let (held, appended) = await spool.subscribe()
             for entry in held { _ = machine.enqueue(sequence: entry.sequence, size: entry.size) }
             var lastPing = ContinuousClock.now
             var lastHeard = ContinuousClock.now
@@ -108,9 +108,8 @@ struct ShipperConnection {
                     if case .welcome(let welcome) = message {
                         state.set(true, metrics: metrics)
                         logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
-                        let lost = try await outbox.reconcile(highWater: welcome.highWaterSequence)
+                        let lost = try await spool.reconcile(highWater: welcome.highWaterSequence)
                         if lost > 0 {
-                            metrics.droppedSequenceReset.increment(by: Int64(lost))
                             logger.error(
                                 "collector already holds sequence numbers this agent just used (state directory lost?); records dropped",
                                 metadata: ["records": "\(lost)", "batch.high_water": "\(welcome.highWaterSequence)"]
@@ -153,21 +152,24 @@ struct ShipperConnection {
         outbound: NIOAsyncChannelOutboundWriter<Message>,
         machine: inout ShipperStateMachine
     ) async throws -> Outcome? {
-        for action in actions {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
             switch action {
             case .send(let message):
                 try await outbound.write(message)
             case .sendBatch(let sequence):
-                guard let frame = await outbox.frame(sequence: sequence) else { continue }
+                guard let frame = await spool.frame(sequence: sequence) else {
+                    // Evicted or damaged since it was queued: its credit goes to the next batch.
+                    queue.append(contentsOf: machine.vanished(sequence: sequence))
+                    continue
+                }
                 try await outbound.write(.batch(frame))
                 metrics.wireBytesSent.increment(by: Int64(frame.wireSize))
             case .release(let sequence):
-                let (batches, records) = await outbox.release(upTo: sequence)
+                let (batches, _) = try await spool.release(upTo: sequence)
                 metrics.batchesAcknowledged.increment(by: Int64(batches))
-                metrics.recordsAcknowledged.increment(by: Int64(records))
             case .dropOversized(let sequence, let size):
-                let records = await outbox.drop(sequence: sequence)
-                metrics.droppedOversized.increment(by: Int64(records))
+                let records = try await spool.drop(sequence: sequence, reason: "oversized_batch")
                 logger.error(
                     "batch larger than the collector accepts, dropped",
                     metadata: ["batch.seq": "\(sequence)", "bytes": "\(size)", "records": "\(records)"]

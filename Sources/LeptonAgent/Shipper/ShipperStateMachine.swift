@@ -9,7 +9,7 @@ public struct ShipperStateMachine: Sendable {
     public enum Action: Hashable, Sendable {
         /// Write this control frame.
         case send(Message)
-        /// Write the BATCH frame with this sequence number (the outbox holds its bytes).
+        /// Write the BATCH frame with this sequence number (the spool holds its bytes).
         case sendBatch(sequence: UInt64)
         /// Every batch up to and including this sequence number is committed: release it.
         case release(upTo: UInt64)
@@ -36,6 +36,8 @@ public struct ShipperStateMachine: Sendable {
     private let agentID: String
     /// Batches not yet written in this session, oldest first: (sequence, wire size).
     private var pending: Deque<Batch> = []
+    /// Batches written in this session and not yet acknowledged (bounded by credit).
+    private var inFlight: Deque<Batch> = []
     private var credit: UInt64 = 0
     private var maxFrameBytes: Int = .max
     private var acknowledged: UInt64 = 0
@@ -103,6 +105,7 @@ public struct ShipperStateMachine: Sendable {
             if ack.sequence > acknowledged {
                 acknowledged = ack.sequence
                 actions.append(.release(upTo: ack.sequence))
+                while let first = inFlight.first, first.sequence <= ack.sequence { inFlight.removeFirst() }
             }
             return actions + sendWithinCredit()
         case (.established, .ping(let nonce)), (.awaitingWelcome, .ping(let nonce)):
@@ -120,6 +123,14 @@ public struct ShipperStateMachine: Sendable {
         }
     }
 
+    /// A batch this machine asked to send turned out to be gone from the spool (evicted, or its bytes damaged):
+    /// its credit is free again.
+    public mutating func vanished(sequence: UInt64) -> [Action] {
+        guard state == .established, let index = inFlight.firstIndex(where: { $0.sequence == sequence }) else { return [] }
+        credit += UInt64(inFlight.remove(at: index).size)
+        return sendWithinCredit()
+    }
+
     private mutating func violation(_ text: String) -> [Action] {
         state = .closed
         return [
@@ -133,6 +144,7 @@ public struct ShipperStateMachine: Sendable {
         while let first = pending.first, UInt64(first.size) <= credit {
             pending.removeFirst()
             credit -= UInt64(first.size)
+            inFlight.append(first)
             actions.append(.sendBatch(sequence: first.sequence))
         }
         return actions

@@ -2,13 +2,20 @@ import Foundation
 import LeptonCore
 import Logging
 
-/// Follows one file like `tail -F`, from its beginning: reads appended lines, and after a rename rotation
-/// (new inode at the path) finishes the old file before opening the new one; after a truncation in place
-/// (copytruncate) starts again from the top.
+/// Follows one file like `tail -F`: reads appended lines; after a rename rotation (another file at the path)
+/// finishes the old file before opening the new one; after a truncation in place (copytruncate) starts again
+/// from the top.
+///
+/// Every record carries the offset just past its line, so each spooled batch holds a checkpoint. At startup the
+/// source resumes from the newest checkpoint: in the same file if it is still at the path (same device, inode
+/// and first-bytes fingerprint), else in the rotated file found next to it, which is read to its end first.
 struct FileTailSource: Source {
     let name: String
     let path: String
     let parser: LineParser
+    let startAt: StartPosition
+    /// The checkpoint to resume from (the spool's newest for this source).
+    let resume: @Sendable () async -> TailCheckpoint?
     let metrics: AgentMetrics
     let logger: Logger
     var pollInterval: Duration = .milliseconds(200)
@@ -17,8 +24,7 @@ struct FileTailSource: Source {
 
     private struct OpenFile {
         var descriptor: Int32
-        var device: UInt64
-        var inode: UInt64
+        var identity: FileIdentity
         var offset: Int64 = 0
         /// Another file now has the path; this one is read to its end once more, then closed.
         var rotated = false
@@ -26,14 +32,14 @@ struct FileTailSource: Source {
 
     func run(into output: RecordOutput) async throws {
         var reader = LineReader(source: name, parser: parser, metrics: metrics, maxLineBytes: maxLineBytes)
-        var file: OpenFile?
+        var file = await resumeFile()
         var missingLogged = false
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
         defer { if let file { close(file.descriptor) } }
 
         while !Task.isCancelled {
             guard var current = file else {
-                file = openFile()
+                file = Self.open(path)
                 if file == nil {
                     if !missingLogged {
                         logger.warning("waiting for file", metadata: ["source": "\(name)", "path": "\(path)"])
@@ -48,10 +54,12 @@ struct FileTailSource: Source {
             }
             let count = buffer.withUnsafeMutableBytes { pread(current.descriptor, $0.baseAddress, $0.count, off_t(current.offset)) }
             if count > 0 {
+                let start = current.offset
                 current.offset += Int64(count)
                 file = current
                 let records = buffer.withUnsafeBytes { reader.push(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-                await output.emit(records)
+                let ends = reader.recordEnds.map { start + Int64($0) }
+                await output.emit(records, positions: FilePositions(file: current.identity, endOffsets: ends))
                 continue
             }
             if count < 0 && errno != EINTR {
@@ -64,7 +72,7 @@ struct FileTailSource: Source {
             // At the end of what is written: has the file been rotated or truncated?
             var status = stat()
             if stat(path, &status) == 0 {
-                if UInt64(status.st_dev) != current.device || UInt64(status.st_ino) != current.inode {
+                if UInt64(status.st_dev) != current.identity.device || UInt64(status.st_ino) != current.identity.inode {
                     if !current.rotated {
                         // A writer may still have appended to the old file since the read above.
                         current.rotated = true
@@ -72,14 +80,14 @@ struct FileTailSource: Source {
                         continue
                     }
                     logger.info("file rotated", metadata: ["source": "\(name)", "path": "\(path)"])
-                    await output.emit(reader.finish())
+                    await finishLine(&reader, file: current, output: output)
                     close(current.descriptor)
                     file = nil
                     continue
                 }
                 if Int64(status.st_size) < current.offset {
                     logger.info("file truncated, reading from the start", metadata: ["source": "\(name)", "path": "\(path)"])
-                    await output.emit(reader.finish())
+                    await finishLine(&reader, file: current, output: output)
                     current.offset = 0
                     file = current
                     continue
@@ -89,14 +97,95 @@ struct FileTailSource: Source {
         }
     }
 
-    private func openFile() -> OpenFile? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// Emits a last line that had no newline, ending at the current offset.
+    private func finishLine(_ reader: inout LineReader, file: OpenFile, output: RecordOutput) async {
+        let records = reader.finish()
+        let ends = records.map { _ in file.offset }
+        await output.emit(records, positions: FilePositions(file: file.identity, endOffsets: ends))
+    }
+
+    /// Where to start: the checkpointed file and offset if it can be found, else the file at the path (from its
+    /// beginning, or its end when `start_at: end` and nothing was ever read).
+    private func resumeFile() async -> OpenFile? {
+        guard let checkpoint = await resume() else {
+            guard var file = Self.open(path) else { return nil }
+            if startAt == .end, let size = SpoolIO.fileSize(file.descriptor) { file.offset = Int64(size) }
+            return file
+        }
+        if var file = Self.open(path), file.identity.matches(checkpoint.file, descriptor: file.descriptor) {
+            let size = Int64(SpoolIO.fileSize(file.descriptor) ?? 0)
+            file.offset = checkpoint.offset <= size ? checkpoint.offset : 0
+            logger.info("resuming file", metadata: ["source": "\(name)", "path": "\(path)", "offset": "\(file.offset)"])
+            return file
+        } else if let file = Self.open(path) {
+            close(file.descriptor)
+        }
+        if var rotated = findRotated(checkpoint.file) {
+            rotated.file.offset = checkpoint.offset
+            rotated.file.rotated = true
+            logger.info(
+                "resuming rotated file before the new one",
+                metadata: ["source": "\(name)", "path": "\(rotated.path)", "offset": "\(checkpoint.offset)"]
+            )
+            return rotated.file
+        }
+        logger.warning(
+            "file read last time is gone; starting the file at the path from its beginning",
+            metadata: ["source": "\(name)", "path": "\(path)"]
+        )
+        return Self.open(path)
+    }
+
+    /// The checkpointed file under another name in the same directory (rotated while the agent was stopped).
+    private func findRotated(_ identity: FileIdentity) -> (path: String, file: OpenFile)? {
+        let directory = (path as NSString).deletingLastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        for name in names {
+            let candidate = (directory as NSString).appendingPathComponent(name)
+            var status = stat()
+            guard stat(candidate, &status) == 0, UInt64(status.st_ino) == identity.inode,
+                UInt64(status.st_dev) == identity.device, let file = Self.open(candidate)
+            else { continue }
+            if file.identity.matches(identity, descriptor: file.descriptor) { return (candidate, file) }
+            close(file.descriptor)
+        }
+        return nil
+    }
+
+    private static func open(_ path: String) -> OpenFile? {
+        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
+        guard let identity = FileIdentity(descriptor: descriptor) else {
             close(descriptor)
             return nil
         }
-        return OpenFile(descriptor: descriptor, device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+        return OpenFile(descriptor: descriptor, identity: identity)
+    }
+}
+
+extension FileIdentity {
+    /// The identity of an open file, fingerprinting the bytes it has now (up to ``fingerprintBytes``).
+    init?(descriptor: Int32) {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let length = min(Int(status.st_size), Self.fingerprintBytes)
+        guard let fingerprint = Self.fingerprint(descriptor: descriptor, length: length) else { return nil }
+        self.init(
+            device: UInt64(status.st_dev),
+            inode: UInt64(status.st_ino),
+            fingerprintLength: UInt16(length),
+            fingerprint: fingerprint
+        )
+    }
+
+    /// Whether the open file is the one `other` describes: same device and inode, and the same first bytes.
+    func matches(_ other: FileIdentity, descriptor: Int32) -> Bool {
+        device == other.device && inode == other.inode
+            && Self.fingerprint(descriptor: descriptor, length: Int(other.fingerprintLength)) == other.fingerprint
+    }
+
+    private static func fingerprint(descriptor: Int32, length: Int) -> UInt32? {
+        guard length > 0 else { return 0 }
+        return SpoolIO.read(from: descriptor, at: 0, count: length).map { CRC32C.checksum($0) }
     }
 }

@@ -6,6 +6,8 @@ struct LineSplitter {
     private var discarding = false
     /// Lines cut at `maxLineBytes` so far.
     private(set) var truncatedLines = 0
+    /// For each line the last `push` returned, the index in its bytes just past the line's newline.
+    private(set) var lineEnds: [Int] = []
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = maxLineBytes
@@ -14,6 +16,7 @@ struct LineSplitter {
     /// Feeds bytes; returns the complete lines they finish.
     mutating func push(_ bytes: UnsafeRawBufferPointer) -> [String] {
         var lines: [String] = []
+        lineEnds.removeAll(keepingCapacity: true)
         var start = 0
         while start < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[start...])
@@ -22,6 +25,7 @@ struct LineSplitter {
                 lines.append(takeLine())
                 discarding = false
                 start += newline + 1
+                lineEnds.append(start)
             } else {
                 append(rest)
                 break

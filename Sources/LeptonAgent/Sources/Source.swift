@@ -8,18 +8,21 @@ protocol Source: Sendable {
     func run(into output: RecordOutput) async throws
 }
 
-/// Where sources hand their records: a channel with no buffer, so a slow downstream slows the sources.
+/// Where a source hands its records: a channel with no buffer, so a slow downstream (a full spool with the
+/// `block` policy) slows the source.
 struct RecordOutput: Sendable {
-    let channel: AsyncChannel<PipelineEvent>
+    let channel: AsyncChannel<SourceEvent>
 
-    func emit(_ records: [Record]) async {
+    /// Hands over records; `positions` gives each record's end offset when they were read from a file.
+    func emit(_ records: [Record], positions: FilePositions? = nil) async {
         guard !records.isEmpty else { return }
-        await channel.send(.records(records))
+        await channel.send(.records(records, positions))
     }
 }
 
-enum PipelineEvent: Sendable {
-    case records([Record])
+/// What flows from one source to its batcher.
+enum SourceEvent: Sendable {
+    case records([Record], FilePositions?)
     case tick
-    case sourcesFinished
+    case finished
 }

@@ -67,25 +67,32 @@ struct LineReader {
         truncated = metrics.truncatedLines(source: source)
     }
 
+    /// For each record the last `push` returned, the index in its bytes just past the record's line.
+    private(set) var recordEnds: [Int] = []
+
     mutating func push(_ bytes: UnsafeRawBufferPointer) -> [Record] {
         let before = splitter.truncatedLines
-        let records = parse(splitter.push(bytes))
+        let records = parse(splitter.push(bytes), ends: splitter.lineEnds)
         truncated.increment(by: Int64(splitter.truncatedLines - before))
         return records
     }
 
+    /// The last line of a stream that did not end with a newline, as a record.
     mutating func finish() -> [Record] {
-        parse(splitter.finish().map { [$0] } ?? [])
+        guard let line = splitter.finish() else { return [] }
+        return parse([line], ends: [0])
     }
 
-    private func parse(_ lines: [String]) -> [Record] {
+    private mutating func parse(_ lines: [String], ends: [Int]) -> [Record] {
+        recordEnds.removeAll(keepingCapacity: true)
         guard !lines.isEmpty else { return [] }
         let now = wallClockNanoseconds()
         var records: [Record] = []
         records.reserveCapacity(lines.count)
-        for line in lines {
+        for (line, end) in zip(lines, ends) {
             if let value = parser.value(of: line) {
                 records.append(Record(stream: source, timestamp: now, value: value))
+                recordEnds.append(end)
             } else {
                 parseErrors.increment()
             }

@@ -1,4 +1,5 @@
 import Foundation
+import LeptonRuntime
 
 /// Hands out batch sequence numbers that keep rising across restarts.
 ///
@@ -7,12 +8,14 @@ import Foundation
 /// reuse one. The collector keys exactly-once on (agent, sequence), so reuse would lose data.
 struct SequenceAllocator {
     static let blockSize: UInt64 = 4096
+    private let directory: String
     private let path: String
     private var next: UInt64
     private var reservedUpTo: UInt64
 
     init(stateDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        directory = stateDirectory
         path = (stateDirectory as NSString).appendingPathComponent("sequence")
         var start: UInt64 = 1
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -44,21 +47,10 @@ struct SequenceAllocator {
     }
 
     private mutating func reserve(upTo end: UInt64) throws {
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw AgentError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let text = Array("\(end)\n".utf8)
-        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == text.count, synced == 0, rename(temporary, path) == 0 else {
-            throw AgentError("cannot persist the batch sequence to \(path): \(String(cString: strerror(errno)))")
-        }
-        // Make the rename itself durable.
-        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
+        do {
+            try AtomicFileWriter.replace(directory: directory, name: "sequence", contents: "\(end)\n", mode: 0o644)
+        } catch {
+            throw AgentError("cannot persist the batch sequence: \(error)")
         }
         reservedUpTo = end
     }

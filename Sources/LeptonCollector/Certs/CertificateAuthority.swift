@@ -1,4 +1,5 @@
 import Crypto
+import LeptonRuntime
 import SwiftASN1
 import X509
 
@@ -89,15 +90,17 @@ public enum CertificateAuthority {
             issuerKey: Certificate.PrivateKey(ca.privateKey)
         )
 
-        try AtomicFileWriter.makeDirectories(layout.directory, mode: 0o755)
-        try AtomicFileWriter.makeDirectory(layout.agentsDirectory, mode: 0o755)
-        try Self.store(ca, in: layout.directory, certificate: Layout.caCertificateFile, key: Layout.caKeyFile)
-        try Self.store(
-            collector,
-            in: layout.directory,
-            certificate: Layout.collectorCertificateFile,
-            key: Layout.collectorKeyFile
-        )
+        try Self.writingFiles {
+            try AtomicFileWriter.makeDirectories(layout.directory, mode: 0o755)
+            try AtomicFileWriter.makeDirectory(layout.agentsDirectory, mode: 0o755)
+            try Self.store(ca, in: layout.directory, certificate: Layout.caCertificateFile, key: Layout.caKeyFile)
+            try Self.store(
+                collector,
+                in: layout.directory,
+                certificate: Layout.collectorCertificateFile,
+                key: Layout.collectorKeyFile
+            )
+        }
         return layout
     }
 
@@ -155,13 +158,15 @@ public enum CertificateAuthority {
             issuerKey: signer.key
         )
 
-        try AtomicFileWriter.makeDirectory(layout.agentsDirectory, mode: 0o755)
-        try Self.store(
-            issued,
-            in: layout.agentsDirectory,
-            certificate: Layout.agentCertificateFile(agent),
-            key: Layout.agentKeyFile(agent)
-        )
+        try Self.writingFiles {
+            try AtomicFileWriter.makeDirectory(layout.agentsDirectory, mode: 0o755)
+            try Self.store(
+                issued,
+                in: layout.agentsDirectory,
+                certificate: Layout.agentCertificateFile(agent),
+                key: Layout.agentKeyFile(agent)
+            )
+        }
         return paths
     }
 
@@ -205,6 +210,15 @@ public enum CertificateAuthority {
             )
         }
         return (certificate, key)
+    }
+
+    /// Runs file writes, reporting a failed system call as a `.fileSystem` error.
+    private static func writingFiles(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as FileSystemError {
+            throw CertificateAuthorityError(code: .fileSystem, message: error.message, underlying: error)
+        }
     }
 
     /// Writes the key (mode 0600), then the certificate (mode 0644), each atomically.

@@ -8,15 +8,16 @@ import Darwin
 
 /// Writes files so that a reader, or a crash, sees either the old content or the complete new one.
 ///
-/// Used for keys and certificates: a private key must never exist half-written, nor be readable by others even for
-/// an instant, so the file is created with its final mode rather than tightened afterwards.
-enum AtomicFileWriter {
+/// Used for keys and certificates (a private key must never exist half-written, nor be readable by others even for
+/// an instant, so the file is created with its final mode rather than tightened afterwards) and for the agent's
+/// small state files.
+public enum AtomicFileWriter {
     /// Replaces `directory/name` with `contents`, with permissions exactly `mode`.
     ///
     /// The bytes go to a new temporary file in the same directory, created with `O_EXCL` and `mode` from the start,
     /// flushed with `fsync`, then renamed over the target; the directory is synced afterwards so the rename survives a
     /// power cut. On failure the temporary file is removed and the target is left as it was.
-    static func replace(directory: String, name: String, contents: String, mode: mode_t) throws {
+    public static func replace(directory: String, name: String, contents: String, mode: mode_t) throws {
         let target = Self.join(directory, name)
         let temporary = Self.join(directory, ".\(name).tmp-\(Self.randomSuffix())")
 
@@ -53,7 +54,7 @@ enum AtomicFileWriter {
     }
 
     /// Creates `path` and any missing parents, each with `mode` (before the umask), like `mkdir -p`.
-    static func makeDirectories(_ path: String, mode: mode_t) throws {
+    public static func makeDirectories(_ path: String, mode: mode_t) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -63,7 +64,7 @@ enum AtomicFileWriter {
     }
 
     /// Creates one directory level with `mode` (before the umask); succeeds if a directory is already there.
-    static func makeDirectory(_ path: String, mode: mode_t) throws {
+    public static func makeDirectory(_ path: String, mode: mode_t) throws {
         if Self.isDirectory(path) || mkdir(path, mode) == 0 {
             return
         }
@@ -75,7 +76,7 @@ enum AtomicFileWriter {
     }
 
     /// Whether something exists at `path` (a dangling symbolic link counts: it would be replaced too).
-    static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
@@ -125,11 +126,13 @@ enum AtomicFileWriter {
         _ action: String,
         _ path: String,
         errorNumber: Int32 = errno
-    ) -> CertificateAuthorityError {
-        let reason = String(cString: strerror(errorNumber))
-        return CertificateAuthorityError(
-            code: .fileSystem,
-            message: "\(action) \(path): \(reason) (errno \(errorNumber))"
-        )
+    ) -> FileSystemError {
+        FileSystemError(message: "\(action) \(path): \(String(cString: strerror(errorNumber))) (errno \(errorNumber))")
     }
+}
+
+/// A failed file system call, with the path and the system's reason.
+public struct FileSystemError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

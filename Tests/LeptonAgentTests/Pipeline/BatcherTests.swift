@@ -11,8 +11,8 @@ import Testing
     @Test func sealsByCount() {
         var batcher = Batcher(maxRecords: 3, maxBytes: 1 << 20, linger: .seconds(60))
         let sealed = batcher.add(Self.records(7), now: .now)
-        #expect(sealed.map(\.count) == [3, 3])
-        #expect(batcher.flush()?.count == 1)
+        #expect(sealed.map(\.records.count) == [3, 3])
+        #expect(batcher.flush()?.records.count == 1)
         #expect(batcher.flush() == nil)
     }
 
@@ -20,9 +20,9 @@ import Testing
         let record = Record(stream: "s", timestamp: 0, value: .text(String(repeating: "y", count: 100)))
         var batcher = Batcher(maxRecords: 1000, maxBytes: 3 * record.estimatedEncodedSize + 10, linger: .seconds(60))
         let sealed = batcher.add(Array(repeating: record, count: 10), now: .now)
-        #expect(sealed.map(\.count) == [3, 3, 3])
+        #expect(sealed.map(\.records.count) == [3, 3, 3])
         for batch in sealed {
-            #expect(batch.reduce(0) { $0 + $1.estimatedEncodedSize } <= batcher.maxBytes)
+            #expect(batch.records.reduce(0) { $0 + $1.estimatedEncodedSize } <= batcher.maxBytes)
         }
     }
 
@@ -32,15 +32,29 @@ import Testing
         _ = batcher.add(Self.records(1), now: start)
         _ = batcher.add(Self.records(1), now: start + .milliseconds(90))
         #expect(batcher.tick(now: start + .milliseconds(99)) == nil)
-        #expect(batcher.tick(now: start + .milliseconds(100))?.count == 2)
+        #expect(batcher.tick(now: start + .milliseconds(100))?.records.count == 2)
         #expect(batcher.tick(now: start + .seconds(10)) == nil)
     }
 
     @Test func keepsOrder() {
         var batcher = Batcher(maxRecords: 4, maxBytes: 1 << 20, linger: .seconds(1))
         let input = Self.records(10)
-        var output = batcher.add(input, now: .now).flatMap { $0 }
-        output += batcher.flush() ?? []
+        var output = batcher.add(input, now: .now).flatMap(\.records)
+        output += batcher.flush()?.records ?? []
         #expect(output == input)
+    }
+
+    @Test func aBatchSplitInsideOneReadCarriesTheOffsetOfItsOwnLastLine() {
+        var batcher = Batcher(maxRecords: 3, maxBytes: 1 << 20, linger: .seconds(1))
+        let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
+        let sealed = batcher.add(
+            Self.records(4),
+            positions: FilePositions(file: file, endOffsets: [10, 20, 30, 40]),
+            now: .now
+        )
+        #expect(sealed.map(\.checkpoint) == [TailCheckpoint(file: file, offset: 30)])
+        #expect(batcher.flush()?.checkpoint == TailCheckpoint(file: file, offset: 40))
+        _ = batcher.add(Self.records(1), now: .now)
+        #expect(batcher.flush()?.checkpoint == nil, "records not read from a file carry no checkpoint")
     }
 }

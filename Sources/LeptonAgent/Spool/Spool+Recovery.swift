@@ -1,0 +1,126 @@
+import DequeModule
+import Foundation
+import LeptonCore
+import Logging
+
+extension Spool {
+    /// What a previous run left in the spool directory.
+    struct Recovered {
+        var logs: [SpoolLog] = []
+        var entries: [Entry] = []
+        var totalBytes = 0
+        var sentMarker: UInt64 = 0
+        var sentDescriptor: Int32 = -1
+    }
+
+    /// Reads every segment left by a previous run: intact batches are held again, damaged bytes are skipped
+    /// and counted (with one warning per damaged stretch), missing segments are reported, empty ones removed.
+    static func recover(_ configuration: Configuration, metrics: AgentMetrics, logger: Logger) throws -> Recovered {
+        let root = configuration.directory
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var recovered = Recovered()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for name in names.sorted() where name.hasPrefix("source-") {
+            var log = SpoolLog(name: String(name.dropFirst("source-".count)), directory: root + "/" + name, policy: .block)
+            let found = try recoverLog(&log, metrics: metrics, logger: logger, startIndex: recovered.logs.count)
+            recovered.entries += found
+            recovered.totalBytes += log.bytes
+            recovered.logs.append(log)
+        }
+        recovered.entries.sort { $0.sequence < $1.sequence }
+
+        let sentPath = root + "/sent"
+        let descriptor = open(sentPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw AgentError("cannot open \(sentPath): \(SpoolIO.reason())") }
+        recovered.sentDescriptor = descriptor
+        let newest = recovered.entries.last?.sequence ?? 0
+        if let bytes = SpoolIO.read(from: descriptor, at: 0, count: 12) {
+            let sequence = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let checksum = bytes[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            // A damaged marker could let eviction drop batches the collector already has: assume all were sent.
+            recovered.sentMarker = CRC32C.checksum(bytes[0..<8]) == checksum ? sequence : newest
+        } else {
+            recovered.sentMarker = newest
+        }
+        if !recovered.entries.isEmpty {
+            logger.info(
+                "spool recovered",
+                metadata: ["batches": "\(recovered.entries.count)", "bytes": "\(recovered.totalBytes)"]
+            )
+        }
+        return recovered
+    }
+
+    private static func recoverLog(_ log: inout SpoolLog, metrics: AgentMetrics, logger: Logger, startIndex: Int) throws -> [Entry] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: log.directory)) ?? [])
+            .filter { $0.hasSuffix(".seg") }
+            .compactMap { UInt64($0.dropLast(4)) }
+            .sorted()
+        let head = (try? String(contentsOfFile: log.directory + "/head", encoding: .utf8))
+            .flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? files.first ?? 0
+        if let saved = log.readCheckpointFile() {
+            log.latestCheckpoint = saved
+            log.persistedCheckpointSequence = saved.sequence
+        }
+        var entries: [Entry] = []
+        var expected = head
+        for ordinal in files {
+            let path = log.segmentPath(ordinal)
+            if ordinal < head {
+                // Reclaimed: `head` moved past it, the crash came before the unlink.
+                unlink(path)
+                continue
+            }
+            if ordinal > expected {
+                metrics.spoolDamage(kind: "missing_segment").increment(by: Int64(ordinal - expected))
+                logger.warning(
+                    "spool segments missing, their batches are lost",
+                    metadata: ["source": "\(log.name)", "from": "\(log.segmentPath(expected))", "count": "\(ordinal - expected)"]
+                )
+            }
+            expected = ordinal + 1
+            let descriptor = open(path, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0, let size = SpoolIO.fileSize(descriptor) else {
+                throw AgentError("cannot open spool segment \(path): \(SpoolIO.reason())")
+            }
+            let bytes = size == 0 ? [] : SpoolIO.read(from: descriptor, at: 0, count: size) ?? []
+            let (found, damage) = bytes.withUnsafeBytes { SpoolRecordFormat.scan($0, maxPayload: maxPayload) }
+            for stretch in damage {
+                metrics.spoolDamage(kind: stretch.kind.rawValue).increment()
+                metrics.spoolDamagedBytes.increment(by: Int64(stretch.bytes))
+                if let records = stretch.records {
+                    metrics.dropped(source: stretch.source ?? log.name, reason: "spool_corrupt").increment(by: Int64(records))
+                }
+                logger.warning(
+                    "damaged bytes in the spool skipped",
+                    metadata: [
+                        "segment": "\(path)", "offset": "\(stretch.offset)", "bytes": "\(stretch.bytes)",
+                        "kind": "\(stretch.kind.rawValue)", "records": "\(stretch.records.map(String.init) ?? "unknown")",
+                    ]
+                )
+            }
+            for batch in found {
+                entries.append(
+                    Entry(
+                        sequence: batch.header.sequence,
+                        log: startIndex,
+                        ordinal: ordinal,
+                        offset: batch.offset,
+                        size: batch.header.entrySize,
+                        wireSize: batch.wireSize,
+                        records: batch.header.records
+                    )
+                )
+                if let checkpoint = batch.checkpoint, batch.header.sequence > (log.latestCheckpoint?.sequence ?? 0) {
+                    log.latestCheckpoint = (batch.header.sequence, checkpoint)
+                }
+            }
+            log.segments.append(SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: found.count))
+        }
+        log.nextOrdinal = max(expected, head)
+        // Segments found here are only read: new batches go to a fresh segment, never after damaged bytes.
+        log.appendable = false
+        _ = try log.reclaim()
+        return entries
+    }
+}

@@ -1,0 +1,420 @@
+import DequeModule
+import Foundation
+import LeptonCore
+import Logging
+import NIOCore
+
+/// Sealed batches on disk until the collector acknowledges them: every batch is numbered and appended to its
+/// source's segment chain (see ``SpoolLog``, ``SpoolRecordFormat``) before the shipper may send it, so batches
+/// survive reconnects, restarts and crashes. Only an index lives in memory; frames are read back when sent.
+///
+/// The spool is bounded by `max_bytes`. When a batch does not fit, its source's `when_full` policy decides:
+/// `block` waits for acknowledgements, `drop_newest` drops the new batch, `drop_oldest` deletes the oldest
+/// whole segments not yet sent of `drop_oldest` sources (its own first). Every dropped record is counted.
+public actor Spool {
+    public struct Configuration: Sendable {
+        public var directory: String
+        public var maxBytes: Int
+        public var segmentBytes: Int
+        public var fsync: FsyncPolicy
+
+        public init(directory: String, maxBytes: Int, segmentBytes: Int, fsync: FsyncPolicy) {
+            self.directory = directory
+            self.maxBytes = maxBytes
+            self.segmentBytes = segmentBytes
+            self.fsync = fsync
+        }
+    }
+
+    /// A held batch, as the shipper sees it.
+    struct Held: Sendable, Hashable {
+        var sequence: UInt64
+        /// BATCH payload bytes: what sending it costs in credit.
+        var size: Int
+    }
+
+    enum AppendOutcome: Hashable, Sendable {
+        case spooled(sequence: UInt64)
+        case dropped
+    }
+
+    /// Where a live batch is.
+    struct Entry: Sendable {
+        var sequence: UInt64
+        var log: Int
+        var ordinal: UInt64
+        var offset: Int
+        var size: Int
+        var wireSize: Int
+        var records: Int
+    }
+
+    let configuration: Configuration
+    let metrics: AgentMetrics
+    let logger: Logger
+    /// Largest payload a spooled batch may have; anything bigger in a segment is damage.
+    static let maxPayload = 64 << 20
+
+    var logs: [SpoolLog] = []
+    var logIndex: [String: Int] = [:]
+    /// Live batches in sequence order.
+    var entries: Deque<Entry> = []
+    var totalBytes = 0
+    var allocator: SequenceAllocator
+    /// The highest sequence number ever handed to a connection (persisted in `spool/sent`): batches above it
+    /// were never sent, so the collector cannot hold them, and only those may be evicted.
+    var sentMarker: UInt64 = 0
+    let sentDescriptor: Int32
+    /// The highest sequence number handed to a connection by this process.
+    var highestSentHere: UInt64 = 0
+    /// Tasks waiting for room or for the spool to empty; each re-checks after waking.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var subscriber: AsyncStream<Held>.Continuation?
+    /// Whether the last write failed, to log a change of state once rather than every batch.
+    private var writeFailing = false
+    private var closed = false
+
+    /// Opens the spool under `configuration.directory`, recovering what a previous run left there.
+    /// - Parameter policies: each configured source's `when_full` policy.
+    init(
+        configuration: Configuration,
+        stateDirectory: String,
+        policies: [String: SpoolPolicy],
+        metrics: AgentMetrics,
+        logger: Logger
+    ) throws {
+        let recovered = try Self.recover(configuration, metrics: metrics, logger: logger)
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        logs = recovered.logs
+        for index in logs.indices {
+            logs[index].policy = policies[logs[index].name] ?? .block
+            logIndex[logs[index].name] = index
+        }
+        entries = Deque(recovered.entries)
+        totalBytes = recovered.totalBytes
+        sentMarker = recovered.sentMarker
+        sentDescriptor = recovered.sentDescriptor
+        allocator = try SequenceAllocator(stateDirectory: stateDirectory)
+        if let newest = recovered.entries.last?.sequence { try allocator.skip(past: newest) }
+        metrics.spoolBytes.set(Int64(totalBytes))
+        metrics.spoolBatches.set(Int64(entries.count))
+    }
+
+    var heldBytes: Int { totalBytes }
+    var heldBatches: Int { entries.count }
+
+    /// The tail position to resume `source` from: the newest one spooled or saved.
+    func checkpoint(source: String) -> TailCheckpoint? {
+        logIndex[source].flatMap { logs[$0].latestCheckpoint?.checkpoint }
+    }
+
+    /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit.
+    /// Throws `CancellationError` if the task is cancelled while a `block` source waits for room.
+    func append(_ frame: Message.BatchFrame, source: String, policy: SpoolPolicy, checkpoint: TailCheckpoint?) async throws
+        -> AppendOutcome
+    {
+        guard !closed else { throw AgentError("the spool is closed (the agent is stopping)") }
+        let log = try log(for: source, policy: policy)
+        let size = SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
+            + (checkpoint == nil ? 0 : SpoolRecordFormat.checkpointSize) + SpoolRecordFormat.frameFieldsSize
+            + frame.body.readableBytes
+        while totalBytes + size > configuration.maxBytes {
+            switch policy {
+            case .block:
+                try Task.checkCancellation()
+                await waitForChange()
+                continue
+            case .dropOldest:
+                if try evict(toFit: size, preferring: log) { continue }
+            case .dropNewest:
+                break
+            }
+            noteCheckpoint(checkpoint, log: log)
+            metrics.dropped(source: source, reason: "spool_full").increment(by: Int64(frame.recordCount))
+            return .dropped
+        }
+
+        var numbered = frame
+        numbered.sequence = try allocator.allocate()
+        let bytes = SpoolRecordFormat.encode(numbered, source: source, checkpoint: checkpoint)
+        if !logs[log].appendable
+            || (logs[log].segments.last!.bytes > 0 && logs[log].segments.last!.bytes + bytes.readableBytes > configuration.segmentBytes)
+        {
+            try logs[log].openSegment()
+        }
+        let segment = logs[log].segments.count - 1
+        let offset = logs[log].segments[segment].bytes
+        let descriptor = logs[log].segments[segment].descriptor
+        let written = bytes.withUnsafeReadableBytes { SpoolIO.write($0, to: descriptor, at: offset) }
+        guard written else {
+            let reason = SpoolIO.reason()
+            _ = ftruncate(descriptor, off_t(offset))
+            if !writeFailing {
+                writeFailing = true
+                logger.error("cannot write to the spool, dropping batches", metadata: ["source": "\(source)", "error": "\(reason)"])
+            }
+            metrics.dropped(source: source, reason: "spool_write_error").increment(by: Int64(frame.recordCount))
+            return .dropped
+        }
+        if writeFailing {
+            writeFailing = false
+            logger.info("spool writable again", metadata: ["source": "\(source)"])
+        }
+        if case .always = configuration.fsync {
+            fdatasync(descriptor)
+        } else {
+            logs[log].segments[segment].dirty = true
+        }
+        logs[log].segments[segment].bytes += bytes.readableBytes
+        logs[log].segments[segment].live += 1
+        totalBytes += bytes.readableBytes
+        noteCheckpoint(checkpoint, log: log)
+        let entry = Entry(
+            sequence: numbered.sequence,
+            log: log,
+            ordinal: logs[log].segments[segment].ordinal,
+            offset: offset,
+            size: bytes.readableBytes,
+            wireSize: numbered.wireSize,
+            records: Int(numbered.recordCount)
+        )
+        entries.append(entry)
+        updateGauges()
+        subscriber?.yield(Held(sequence: entry.sequence, size: entry.wireSize))
+        return .spooled(sequence: numbered.sequence)
+    }
+
+    /// What is held now, and every batch appended from now on (one subscriber at a time: the live session).
+    func subscribe() -> (held: [Held], appended: AsyncStream<Held>) {
+        subscriber?.finish()
+        let (stream, continuation) = AsyncStream<Held>.makeStream()
+        subscriber = continuation
+        return (entries.map { Held(sequence: $0.sequence, size: $0.wireSize) }, stream)
+    }
+
+    func unsubscribe() {
+        subscriber?.finish()
+        subscriber = nil
+    }
+
+    /// The frame to write for `sequence`, read back from disk, and noted as sent. Nil when the batch is no
+    /// longer held (acknowledged or evicted meanwhile) or its bytes turned out damaged (dropped and counted).
+    func frame(sequence: UInt64) -> Message.BatchFrame? {
+        guard !closed, let index = position(of: sequence) else { return nil }
+        let entry = entries[index]
+        let log = logs[entry.log]
+        guard let segment = log.index(of: entry.ordinal),
+            let bytes = SpoolIO.read(from: log.segments[segment].descriptor, at: entry.offset, count: entry.size)
+        else {
+            damaged(at: index, detail: "cannot read back")
+            return nil
+        }
+        let decoded: (TailCheckpoint?, Message.BatchFrame)? = bytes.withUnsafeBytes { raw in
+            guard case .header(let header) = SpoolRecordFormat.header(raw, maxPayload: Self.maxPayload),
+                header.sequence == sequence, header.entrySize == raw.count
+            else { return nil }
+            return SpoolRecordFormat.decodePayload(UnsafeRawBufferPointer(rebasing: raw[header.size...]), header: header)
+        }
+        guard let (_, frame) = decoded else {
+            damaged(at: index, detail: "checksum mismatch")
+            return nil
+        }
+        markSent(sequence)
+        return frame
+    }
+
+    /// Releases every batch up to and including `sequence` (the collector committed them). Returns how many
+    /// batches and records that acknowledged.
+    @discardableResult
+    func release(upTo sequence: UInt64) throws -> (batches: Int, records: Int) {
+        var batches = 0
+        var records = 0
+        var touched = Set<Int>()
+        while let first = entries.first, first.sequence <= sequence {
+            entries.removeFirst()
+            forget(first)
+            touched.insert(first.log)
+            batches += 1
+            records += first.records
+            metrics.recordsAcknowledged(source: logs[first.log].name).increment(by: Int64(first.records))
+        }
+        try reclaim(touched)
+        return (batches, records)
+    }
+
+    /// Drops one batch that can never be delivered, counting its records under `reason`; returns how many.
+    func drop(sequence: UInt64, reason: String) throws -> Int {
+        guard let index = position(of: sequence) else { return 0 }
+        let entry = entries.remove(at: index)
+        forget(entry)
+        metrics.dropped(source: logs[entry.log].name, reason: reason).increment(by: Int64(entry.records))
+        try reclaim([entry.log])
+        return entry.records
+    }
+
+    /// The collector already holds everything up to `highWater`. Batches at or below it that were never sent
+    /// mean the agent's numbering went backwards (its state directory was lost while the agent id was kept):
+    /// they are counted as dropped, and numbering continues above the collector's mark.
+    /// Returns the number of records dropped that way.
+    func reconcile(highWater: UInt64) throws -> Int {
+        try allocator.skip(past: highWater)
+        var dropped = 0
+        for entry in entries where entry.sequence <= highWater && entry.sequence > sentMarker {
+            dropped += entry.records
+            metrics.dropped(source: logs[entry.log].name, reason: "sequence_reset").increment(by: Int64(entry.records))
+        }
+        return dropped
+    }
+
+    /// Flushes written segments to disk (the `interval` policy calls this on a timer; every policy at shutdown).
+    func sync() {
+        for log in logs.indices {
+            for segment in logs[log].segments.indices where logs[log].segments[segment].dirty {
+                fdatasync(logs[log].segments[segment].descriptor)
+                logs[log].segments[segment].dirty = false
+            }
+        }
+    }
+
+    /// Syncs and closes every file. The spool is not used afterwards.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        sync()
+        for log in logs {
+            for segment in log.segments { Foundation.close(segment.descriptor) }
+        }
+        logs.removeAll()
+        Foundation.close(sentDescriptor)
+    }
+
+    /// Returns once every batch held has been acknowledged, or when the task is cancelled.
+    func waitUntilEmpty() async {
+        while !entries.isEmpty && !Task.isCancelled {
+            await waitForChange()
+        }
+    }
+
+    // MARK: - Internals
+
+    private func log(for source: String, policy: SpoolPolicy) throws -> Int {
+        if let index = logIndex[source] {
+            logs[index].policy = policy
+            return index
+        }
+        let directory = configuration.directory + "/source-" + source
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        logs.append(SpoolLog(name: source, directory: directory, policy: policy))
+        logIndex[source] = logs.count - 1
+        return logs.count - 1
+    }
+
+    private func noteCheckpoint(_ checkpoint: TailCheckpoint?, log: Int) {
+        guard let checkpoint else { return }
+        logs[log].latestCheckpoint = (allocator.peek - 1, checkpoint)
+    }
+
+    func position(of sequence: UInt64) -> Int? {
+        var low = entries.startIndex
+        var high = entries.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].sequence < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.endIndex && entries[low].sequence == sequence ? low : nil
+    }
+
+    /// Takes a removed entry out of its segment's live count.
+    private func forget(_ entry: Entry) {
+        if let segment = logs[entry.log].index(of: entry.ordinal) {
+            logs[entry.log].segments[segment].live -= 1
+        }
+    }
+
+    func reclaim(_ touched: Set<Int>) throws {
+        for log in touched {
+            totalBytes -= try logs[log].reclaim()
+        }
+        updateGauges()
+        wakeWaiters()
+    }
+
+    private func damaged(at index: Int, detail: String) {
+        let entry = entries.remove(at: index)
+        forget(entry)
+        let log = logs[entry.log]
+        metrics.spoolDamage(kind: "corrupt").increment()
+        metrics.dropped(source: log.name, reason: "spool_corrupt").increment(by: Int64(entry.records))
+        logger.warning(
+            "damaged batch in the spool skipped",
+            metadata: [
+                "segment": "\(log.segmentPath(entry.ordinal))", "offset": "\(entry.offset)", "batch.seq": "\(entry.sequence)",
+                "records": "\(entry.records)", "reason": "\(detail)",
+            ]
+        )
+        try? reclaim([entry.log])
+    }
+
+    /// Deletes whole unsent segments of `drop_oldest` sources, oldest first and `preferring`'s own first, until
+    /// `size` more bytes fit. Returns false when nothing more can be evicted.
+    private func evict(toFit size: Int, preferring preferred: Int) throws -> Bool {
+        let candidates = [preferred] + logs.indices.filter { $0 != preferred && logs[$0].policy == .dropOldest }
+        for log in candidates {
+            // The segment being appended to stays; a segment with a batch that may have been sent stays too.
+            for segment in logs[log].segments.dropLast() where segment.live > 0 {
+                let members = entries.indices.filter { entries[$0].log == log && entries[$0].ordinal == segment.ordinal }
+                guard members.allSatisfy({ entries[$0].sequence > sentMarker }) else { continue }
+                var records = 0
+                for index in members.reversed() {
+                    records += entries[index].records
+                    forget(entries.remove(at: index))
+                }
+                metrics.dropped(source: logs[log].name, reason: "spool_evicted").increment(by: Int64(records))
+                logger.warning(
+                    "spool full, oldest unsent batches dropped",
+                    metadata: ["source": "\(logs[log].name)", "batches": "\(members.count)", "records": "\(records)"]
+                )
+                try reclaim([log])
+                return true
+            }
+        }
+        return false
+    }
+
+    private func markSent(_ sequence: UInt64) {
+        highestSentHere = max(highestSentHere, sequence)
+        guard sequence > sentMarker else { return }
+        sentMarker = sequence
+        Self.writeSentMarker(sequence, to: sentDescriptor)
+    }
+
+    /// `spool/sent`: the sequence number big-endian, then its CRC-32C.
+    static func writeSentMarker(_ sequence: UInt64, to descriptor: Int32) {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: CRC32C.checksum(bytes).bigEndian) { bytes.append(contentsOf: $0) }
+        _ = bytes.withUnsafeBytes { SpoolIO.write($0, to: descriptor, at: 0) }
+    }
+
+    private func updateGauges() {
+        metrics.spoolBytes.set(Int64(totalBytes))
+        metrics.spoolBatches.set(Int64(entries.count))
+    }
+
+    /// Suspends until batches are released or the task is cancelled.
+    private func waitForChange() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiters.append($0) }
+        } onCancel: {
+            Task { await self.wakeWaiters() }
+        }
+    }
+
+    private func wakeWaiters() {
+        let woken = waiters
+        waiters.removeAll()
+        for waiter in woken { waiter.resume() }
+    }
+}

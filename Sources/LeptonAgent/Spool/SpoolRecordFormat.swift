@@ -1,0 +1,233 @@
+import LeptonCore
+import NIOCore
+
+/// The bytes of one spooled batch in a segment file (all integers big-endian), and a scanner that finds the
+/// intact ones in a damaged segment.
+///
+/// ```
+/// offset      size  field
+/// 0           4     magic "LSP1"
+/// 4           4     payload length P
+/// 8           8     batch sequence number
+/// 16          4     record count
+/// 20          4     CRC-32C of the payload
+/// 24          1     source name length N
+/// 25          N     source name (UTF-8)
+/// 25+N        4     CRC-32C of bytes [0, 25+N)        (the header checksum)
+/// 29+N        P     payload:
+///                     u8 flags (bit 0: a tail checkpoint follows)
+///                     [u64 device, u64 inode, u16 fingerprint length, u32 fingerprint, i64 offset]
+///                     u8 encoding, u8 compression, u32 raw length, u32 body CRC-32C, body
+/// ```
+///
+/// The header has its own checksum so that a damaged payload still tells how many records of which source
+/// were lost; a damaged header is skipped by searching for the next magic whose header checksum holds.
+enum SpoolRecordFormat {
+    static let magic: UInt32 = 0x4C53_5031
+    static let fixedHeaderSize = 25
+    static let checkpointSize = 8 + 8 + 2 + 4 + 8
+    static let frameFieldsSize = 1 + 1 + 4 + 4
+
+    struct Header: Hashable, Sendable {
+        var payloadLength: Int
+        var sequence: UInt64
+        var records: Int
+        var payloadChecksum: UInt32
+        var source: String
+        /// Bytes of the header, up to the payload.
+        var size: Int
+        var entrySize: Int { size + payloadLength }
+    }
+
+    /// A batch found intact by `scan`.
+    struct Found: Hashable, Sendable {
+        var header: Header
+        var offset: Int
+        var checkpoint: TailCheckpoint?
+        /// What the batch costs in credit: the BATCH frame's payload size.
+        var wireSize: Int
+    }
+
+    /// Bytes that did not hold an intact batch.
+    struct Damage: Hashable, Sendable {
+        enum Kind: String, Sendable {
+            /// Checksum mismatch or impossible length: skipped.
+            case corrupt
+            /// The segment ends inside a batch (a write cut short by a crash or power loss).
+            case truncated
+        }
+        var kind: Kind
+        var offset: Int
+        var bytes: Int
+        /// Records lost, when the header survived and says how many (and of which source).
+        var records: Int?
+        var source: String?
+    }
+
+    /// Encodes one batch as it is appended to a segment.
+    static func encode(
+        _ frame: Message.BatchFrame,
+        source: String,
+        checkpoint: TailCheckpoint?,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        let name = Array(source.utf8.prefix(255))
+        let payloadLength = 1 + (checkpoint == nil ? 0 : checkpointSize) + frameFieldsSize + frame.body.readableBytes
+        var buffer = allocator.buffer(capacity: fixedHeaderSize + name.count + 4 + payloadLength)
+        buffer.writeInteger(magic)
+        buffer.writeInteger(UInt32(payloadLength))
+        buffer.writeInteger(frame.sequence)
+        buffer.writeInteger(frame.recordCount)
+        let payloadChecksumAt = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        buffer.writeInteger(UInt8(name.count))
+        buffer.writeBytes(name)
+        let headerChecksumAt = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+
+        let payloadStart = buffer.writerIndex
+        buffer.writeInteger(UInt8(checkpoint == nil ? 0 : 1))
+        if let checkpoint {
+            buffer.writeInteger(checkpoint.file.device)
+            buffer.writeInteger(checkpoint.file.inode)
+            buffer.writeInteger(checkpoint.file.fingerprintLength)
+            buffer.writeInteger(checkpoint.file.fingerprint)
+            buffer.writeInteger(checkpoint.offset)
+        }
+        buffer.writeInteger(frame.encoding)
+        buffer.writeInteger(frame.compression)
+        buffer.writeInteger(frame.rawLength)
+        buffer.writeInteger(frame.checksum)
+        buffer.writeImmutableBuffer(frame.body)
+
+        let payloadChecksum = buffer.withUnsafeReadableBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...]))
+        }
+        buffer.setInteger(payloadChecksum, at: payloadChecksumAt)
+        let headerChecksum = buffer.withUnsafeReadableBytes {
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<headerChecksumAt]))
+        }
+        buffer.setInteger(headerChecksum, at: headerChecksumAt)
+        return buffer
+    }
+
+    enum HeaderResult {
+        case header(Header)
+        /// Not enough bytes to tell.
+        case incomplete
+        case corrupt
+    }
+
+    /// Reads and checks the header at the start of `bytes`.
+    static func header(_ bytes: UnsafeRawBufferPointer, maxPayload: Int) -> HeaderResult {
+        guard bytes.count >= fixedHeaderSize else { return .incomplete }
+        guard bytes.loadBigEndian(UInt32.self, at: 0) == magic else { return .corrupt }
+        let nameLength = Int(bytes[24])
+        let size = fixedHeaderSize + nameLength + 4
+        guard bytes.count >= size else { return .incomplete }
+        let stored = bytes.loadBigEndian(UInt32.self, at: fixedHeaderSize + nameLength)
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<(fixedHeaderSize + nameLength)])) == stored else {
+            return .corrupt
+        }
+        let payloadLength = Int(bytes.loadBigEndian(UInt32.self, at: 4))
+        guard payloadLength >= 1 + frameFieldsSize, payloadLength <= maxPayload else { return .corrupt }
+        return .header(
+            Header(
+                payloadLength: payloadLength,
+                sequence: bytes.loadBigEndian(UInt64.self, at: 8),
+                records: Int(bytes.loadBigEndian(UInt32.self, at: 16)),
+                payloadChecksum: bytes.loadBigEndian(UInt32.self, at: 20),
+                source: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[fixedHeaderSize..<(fixedHeaderSize + nameLength)]), as: UTF8.self),
+                size: size
+            )
+        )
+    }
+
+    /// The checkpoint and the batch frame in a payload whose checksum was verified; nil when its fields do not add up.
+    static func decodePayload(_ payload: UnsafeRawBufferPointer, header: Header) -> (TailCheckpoint?, Message.BatchFrame)? {
+        guard payload.count == header.payloadLength, CRC32C.checksum(payload) == header.payloadChecksum else { return nil }
+        var position = 1
+        var checkpoint: TailCheckpoint?
+        if payload[0] & 1 != 0 {
+            guard payload.count >= 1 + checkpointSize + frameFieldsSize else { return nil }
+            checkpoint = TailCheckpoint(
+                file: FileIdentity(
+                    device: payload.loadBigEndian(UInt64.self, at: 1),
+                    inode: payload.loadBigEndian(UInt64.self, at: 9),
+                    fingerprintLength: payload.loadBigEndian(UInt16.self, at: 17),
+                    fingerprint: payload.loadBigEndian(UInt32.self, at: 19)
+                ),
+                offset: Int64(bitPattern: payload.loadBigEndian(UInt64.self, at: 23))
+            )
+            position += checkpointSize
+        }
+        guard payload.count >= position + frameFieldsSize else { return nil }
+        let bodyStart = position + frameFieldsSize
+        let frame = Message.BatchFrame(
+            sequence: header.sequence,
+            recordCount: UInt32(header.records),
+            encoding: payload[position],
+            compression: payload[position + 1],
+            rawLength: payload.loadBigEndian(UInt32.self, at: position + 2),
+            checksum: payload.loadBigEndian(UInt32.self, at: position + 6),
+            body: ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: payload[bodyStart...]))
+        )
+        return (checkpoint, frame)
+    }
+
+    /// Every intact batch in a segment's bytes, and every damaged stretch, in file order.
+    static func scan(_ bytes: UnsafeRawBufferPointer, maxPayload: Int) -> (found: [Found], damage: [Damage]) {
+        var found: [Found] = []
+        var damage: [Damage] = []
+        var position = 0
+        /// Start of a stretch of bytes that held no intact header, if one is open.
+        var junkStart: Int?
+
+        func closeJunk(at end: Int) {
+            if let start = junkStart {
+                damage.append(Damage(kind: .corrupt, offset: start, bytes: end - start))
+                junkStart = nil
+            }
+        }
+
+        while position < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[position...])
+            switch header(rest, maxPayload: maxPayload) {
+            case .incomplete where junkStart == nil:
+                damage.append(Damage(kind: .truncated, offset: position, bytes: rest.count))
+                return (found, damage)
+            case .incomplete, .corrupt:
+                if junkStart == nil { junkStart = position }
+                position += 1
+            case .header(let header):
+                guard rest.count >= header.entrySize else {
+                    // A valid header whose payload runs past the end: a write cut short.
+                    closeJunk(at: position)
+                    damage.append(
+                        Damage(kind: .truncated, offset: position, bytes: rest.count, records: header.records, source: header.source)
+                    )
+                    return (found, damage)
+                }
+                closeJunk(at: position)
+                let payload = UnsafeRawBufferPointer(rebasing: rest[header.size..<header.entrySize])
+                if let (checkpoint, frame) = decodePayload(payload, header: header) {
+                    found.append(Found(header: header, offset: position, checkpoint: checkpoint, wireSize: frame.wireSize))
+                } else {
+                    damage.append(
+                        Damage(kind: .corrupt, offset: position, bytes: header.entrySize, records: header.records, source: header.source)
+                    )
+                }
+                position += header.entrySize
+            }
+        }
+        closeJunk(at: position)
+        return (found, damage)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// A big-endian integer at `offset` (no alignment needed).
+    fileprivate func loadBigEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+        T(bigEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
