@@ -1,6 +1,7 @@
 import LeptonAgent
 import LeptonCore
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// An agent running in this process, stopped by `stop()` (or ending by itself when its sources end).
@@ -39,6 +40,13 @@ public final class AgentHarness: Sendable {
             sources: sources,
             batch: batch
         )
+    }
+
+    /// The agent's metrics now, as `/metrics` would show them.
+    public func metrics() -> PrometheusText {
+        var buffer: [UInt8] = []
+        agent.metrics.registry.emit(into: &buffer)
+        return PrometheusText(String(decoding: buffer, as: UTF8.self))
     }
 
     public func stop() async throws {

@@ -13,10 +13,7 @@ public struct HTTPResponse: Sendable {
 
     /// In a Prometheus text body: the value of the series named exactly `series` (name and labels).
     public func metric(_ series: String) -> Double? {
-        for line in body.split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Double(line.dropFirst(series.count + 1))
-        }
-        return nil
+        PrometheusText(body).value(series)
     }
 
     public static func get(port: Int, path: String) async throws -> HTTPResponse {

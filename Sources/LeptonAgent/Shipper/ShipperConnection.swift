@@ -77,6 +77,12 @@ struct ShipperConnection {
                     return (async, handshake.futureResult)
                 }
             }
+        // A peer that accepts TCP but never answers (a black hole) must not hold the agent forever.
+        let nioChannel = channel.channel
+        let handshakeTimer = nioChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+            nioChannel.close(promise: nil)
+        }
+        defer { handshakeTimer.cancel() }
         do {
             try await handshake.get()
         } catch {
@@ -125,8 +131,15 @@ struct ShipperConnection {
                     }
                     return .failed
                 case .tick:
+                    guard machine.isEstablished else {
+                        if ContinuousClock.now - lastHeard > configuration.connectTimeout {
+                            logger.warning("collector did not answer HELLO, reconnecting", metadata: ["address": "\(configuration.address)"])
+                            return .failed
+                        }
+                        continue
+                    }
                     let heartbeat = Duration.milliseconds(machine.heartbeatMilliseconds)
-                    guard machine.isEstablished, heartbeat > .zero else { continue }
+                    guard heartbeat > .zero else { continue }
                     // The collector answers every PING: silence for three heartbeats means a dead connection.
                     if ContinuousClock.now - lastHeard > heartbeat * 3 {
                         logger.warning(

@@ -1,0 +1,119 @@
+import Foundation
+import LeptonCore
+import LeptonTestSupport
+import Testing
+
+/// Fault family 2: the agent process is SIGKILLed mid-stream, again and again, with a tailed file, stdin and a
+/// sensor, and started again on the same state directory.
+@Suite(.serialized) struct AgentKillTests {
+    @Test func tailedLinesArriveExactlyOnceAndNothingIsDoubledThroughAgentKills() async throws {
+        let fixture = try FaultFixture(agent: "edge-ak")
+        defer { fixture.remove() }
+        let started = ContinuousClock.now
+        let collector = try await CollectorHarness(pki: fixture.pki, databasePath: fixture.database)
+
+        // stdin: a FIFO the test keeps open for reading and writing, so lines wait in it while no agent runs.
+        let fifo = fixture.file("stdin.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifoDescriptor = open(fifo, O_RDWR | O_CLOEXEC)
+        #expect(fifoDescriptor >= 0)
+        enlargePipe(fifoDescriptor)
+        defer { close(fifoDescriptor) }
+        let sensor = fixture.file("sensor-value")
+        try "0\n".write(toFile: sensor, atomically: true, encoding: .utf8)
+
+        let log = fixture.file("app.log")
+        let agent = try fixture.agentDaemon(
+            collectorPort: collector.agentPort,
+            sources: [
+                "{ type: file, name: app, path: \(log) }",
+                "{ type: stdin, name: pipe }",
+                "{ type: sensor, name: counter, paths: [\(sensor)], interval: 100ms }",
+            ]
+        )
+        let stdin = FileHandle(fileDescriptor: fifoDescriptor, closeOnDealloc: false)
+        try agent.start(input: stdin)
+        defer { Task { await agent.kill() } }
+
+        let tailTotal = 20_000
+        let pipeTotal = 4_000
+        let tail = try NumberedLines(appendingTo: log, count: tailTotal, perSecond: 4_000)
+        let pipe = NumberedLines(descriptor: fifoDescriptor, count: pipeTotal, perSecond: 800)
+        // The sensor file is rewritten in place with a rising counter, as a driver does.
+        let sensorWriter = Task {
+            var value = 0
+            while !Task.isCancelled {
+                value += 1
+                try? "\(value)\n".write(toFile: sensor, atomically: false, encoding: .utf8)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        defer { sensorWriter.cancel() }
+
+        let kills = 6
+        for _ in 0..<kills {
+            try await Task.sleep(for: randomDelay(400...1_000))
+            await agent.kill()
+            try await Task.sleep(for: randomDelay(20...200))
+            try agent.start(input: stdin)
+        }
+        _ = try await tail.finished()
+        _ = try await pipe.finished()
+        let tailDone = await eventually(timeout: .seconds(60), interval: .milliseconds(500)) {
+            (try? await fixture.delivery(stream: "app", produced: tailTotal).stored) == tailTotal
+        }
+        // Let the pipe drain and the sensor take a few more samples, then stop cleanly.
+        _ = await eventually(timeout: .seconds(20), interval: .milliseconds(500)) {
+            ((try? await fixture.delivery(stream: "pipe", produced: pipeTotal).stored) ?? 0) >= pipeTotal - 200
+        }
+        #expect(await agent.stop() == 0, "agent: \(agent.logs.suffix(3000))")
+        try await collector.stop()
+        #expect(tailDone, "tail did not complete; agent: \(agent.logs.suffix(3000))")
+
+        let tailDelivery = try await fixture.delivery(stream: "app", produced: tailTotal)
+        let pipeDelivery = try await fixture.delivery(stream: "pipe", produced: pipeTotal)
+        let samples = try await StoredRecords.records(database: fixture.database, agent: fixture.agentID, stream: "counter")
+        let sampleTimes = samples.map(\.timestamp)
+        let seconds = (ContinuousClock.now - started).seconds
+        try FaultReport.record(
+            FaultRun(
+                family: 2,
+                scenario: "agent SIGKILLed at random points, restarted (tail source)",
+                faults: kills,
+                delivery: tailDelivery,
+                seconds: seconds,
+                notes: "the tail resumes from the checkpoint spooled with its last batch"
+            )
+        )
+        try FaultReport.record(
+            FaultRun(
+                family: 2,
+                scenario: "agent SIGKILLed at random points, restarted (stdin source)",
+                faults: kills,
+                delivery: pipeDelivery,
+                seconds: seconds,
+                notes: "stdin has no file behind it: lines read but not yet spooled (at most batch.linger) die with the process"
+            )
+        )
+        try FaultReport.record(
+            FaultRun(
+                family: 2,
+                scenario: "agent SIGKILLed at random points, restarted (sensor source)",
+                faults: kills,
+                delivery: DeliveryCount(
+                    produced: samples.count,
+                    stored: Set(sampleTimes).count,
+                    duplicates: sampleTimes.count - Set(sampleTimes).count,
+                    missing: 0,
+                    outOfOrder: zip(sampleTimes, sampleTimes.dropFirst()).filter { $0 > $1 }.count
+                ),
+                seconds: seconds,
+                notes: "counted by sample timestamp; no sample is taken while the agent is down, and samples not yet spooled (at most batch.linger) die with the process"
+            )
+        )
+        #expect(tailDelivery.isExactlyOnce, "\(tailDelivery)")
+        #expect(pipeDelivery.duplicates == 0 && pipeDelivery.outOfOrder == 0, "\(pipeDelivery)")
+        #expect(Set(sampleTimes).count == sampleTimes.count, "a sensor sample was stored twice")
+        #expect(samples.count > 10)
+    }
+}
