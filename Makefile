@@ -5,7 +5,10 @@
 #   make release   optimised build; prints the binaries and their sizes
 #   make test      build and run every test
 #   make demo      collector + agent on loopback with live data (Ctrl-C stops)
-#   make bench     end-to-end benchmark on loopback (LINES=1000000 by default)
+#   make bench     end-to-end benchmark on loopback (LINES=1000000 by default), then the agent's memory
+#                  with a full spool and no collector (SPOOL=256MiB by default)
+#   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
+#   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
 #   make clean     remove .build, .demo and .bench
 
@@ -25,7 +28,7 @@ DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3
 RELEASE_BIN := .build/release
 
 .DEFAULT_GOAL := build
-.PHONY: deps build release test demo bench lint clean
+.PHONY: deps build release test demo bench reliability soak lint clean
 
 deps:
 	@missing=""; \
@@ -74,6 +77,24 @@ demo: release
 
 bench: release
 	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-e2e.sh
+	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-spool.sh
+
+# The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
+FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests
+SOAK_ROUNDS ?= 5
+
+reliability: deps
+	rm -rf .build/reliability
+	$(SWIFT) build --build-tests
+	LEPTON_RELIABILITY_DIR=$(CURDIR)/.build/reliability LEPTON_RELIABILITY_DOC=$(CURDIR)/docs/reliability.md \
+		$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
+
+soak: deps
+	$(SWIFT) build --build-tests
+	for round in $$(seq 1 $(SOAK_ROUNDS)); do \
+		echo "soak: round $$round of $(SOAK_ROUNDS)"; \
+		LEPTON_RELIABILITY_DIR=$(CURDIR)/.build/soak $(SWIFT) test --skip-build --filter '$(FAULT_SUITES)' || exit 1; \
+	done
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests

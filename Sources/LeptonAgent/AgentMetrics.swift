@@ -1,9 +1,16 @@
+import LeptonCore
 import LeptonRuntime
 import Prometheus
 
 /// The agent's Prometheus metrics, created once per agent.
+///
+/// The per-source record counts (produced, acknowledged, dropped by reason) are also kept in a ledger, from which
+/// `statsSnapshot(pending:)` builds the STATS frame the agent sends the collector.
 public struct AgentMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Wall-clock nanoseconds since the epoch when these metrics were made: when the agent process started.
+    let startedAt: UInt64
+    let ledger = RecordLedger()
     let batchesSealed: Counter
     let batchesAcknowledged: Counter
     let wireBytesSent: Counter
@@ -15,6 +22,7 @@ public struct AgentMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        startedAt = UInt64(clamping: wallClockNanoseconds())
         batchesSealed = registry.counter("lepton_agent_batches_sealed_total", help: "Batches sealed by the batcher.")
         batchesAcknowledged = registry.counter(
             "lepton_agent_batches_acknowledged_total",
@@ -37,15 +45,6 @@ public struct AgentMetrics: Sendable {
         )
     }
 
-    /// Records of a source in batches the collector acknowledged.
-    func recordsAcknowledged(source: String) -> Counter {
-        registry.counter(
-            "lepton_agent_records_acknowledged_total",
-            help: "Records in batches the collector acknowledged, by source.",
-            labels: [("source", source)]
-        )
-    }
-
     /// Damaged stretches found in the spool, by kind (`corrupt`, `truncated`, `missing_segment`).
     func spoolDamage(kind: String) -> Counter {
         registry.counter(
@@ -53,11 +52,6 @@ public struct AgentMetrics: Sendable {
             help: "Damaged stretches found in the spool, by kind.",
             labels: [("kind", kind)]
         )
-    }
-
-    /// Records read by a source.
-    func records(source: String) -> Counter {
-        registry.counter("lepton_agent_records_total", help: "Records read, by source.", labels: [("source", source)])
     }
 
     /// Sensor files that could not be read at a sampling tick.
@@ -78,13 +72,54 @@ public struct AgentMetrics: Sendable {
         )
     }
 
-    /// Records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`, `spool_full`,
-    /// `spool_evicted`, `spool_corrupt`, `spool_write_error`, `shutdown`).
-    func dropped(source: String, reason: String) -> Counter {
+    // MARK: - Record accounting (Prometheus and the ledger)
+
+    /// Counts records read by a source. A count of 0 makes the series appear.
+    func produced(_ count: Int, source: String) {
+        registry.counter("lepton_agent_records_total", help: "Records read, by source.", labels: [("source", source)])
+            .increment(by: Int64(count))
+        ledger.add(produced: count, source: source)
+    }
+
+    /// Counts records of a source in batches the collector acknowledged.
+    func acknowledged(_ count: Int, source: String) {
+        registry.counter(
+            "lepton_agent_records_acknowledged_total",
+            help: "Records in batches the collector acknowledged, by source.",
+            labels: [("source", source)]
+        ).increment(by: Int64(count))
+        ledger.add(acknowledged: count, source: source)
+    }
+
+    /// Counts records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`,
+    /// `spool_full`, `spool_evicted`, `spool_corrupt`, `spool_write_error`, `shutdown`). A count of 0 makes the
+    /// series appear.
+    func dropped(_ count: Int, source: String, reason: String) {
         registry.counter(
             "lepton_agent_records_dropped_total",
             help: "Records dropped, by source and reason.",
             labels: [("source", source), ("reason", reason)]
-        )
+        ).increment(by: Int64(count))
+        ledger.add(dropped: count, source: source, reason: reason)
+    }
+
+    /// The STATS frame for the collector: every source counted so far or holding batches in the spool, sorted by
+    /// name, with its drop reasons sorted by name (at most `Message.Stats.maxSources` and `maxReasons`).
+    /// - Parameter pending: records held in the spool awaiting an ACK, by source (`Spool.pendingRecords()`).
+    func statsSnapshot(pending: [String: Int]) -> Message.Stats {
+        let counts = ledger.snapshot
+        let names = Set(counts.keys).union(pending.keys).sorted()
+        let sources = names.prefix(Message.Stats.maxSources).map { name -> Message.Stats.SourceStats in
+            let entry = counts[name] ?? RecordLedger.Counts()
+            let dropped = entry.dropped.sorted { $0.key < $1.key }.prefix(Message.Stats.maxReasons)
+            return Message.Stats.SourceStats(
+                source: name,
+                produced: entry.produced,
+                acknowledged: entry.acknowledged,
+                pending: UInt64(max(pending[name] ?? 0, 0)),
+                dropped: dropped.map { Message.Stats.Drop(reason: $0.key, count: $0.value) }
+            )
+        }
+        return Message.Stats(startedAt: startedAt, sources: sources)
     }
 }

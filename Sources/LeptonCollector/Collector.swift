@@ -42,7 +42,7 @@ public struct Collector: Sendable {
             metrics: metrics,
             logger: logger
         )
-        let api = CollectorAPI(sink: store, sessions: server.sessions)
+        let api = CollectorAPI(sink: store, sessions: server.sessions, reports: server.reports)
         let http = AdminServer.make(
             listen: config.httpListen,
             metrics: metrics.registry,

@@ -70,13 +70,23 @@ import Testing
             try await Self.storedCount(collector, agent: "edge-01") >= Int64(Self.lineCount)
         }
         #expect(arrived)
+        // The agent's books, as it reports them (STATS, every 5 s): every line read was acknowledged.
+        let balanced = await eventually(timeout: .seconds(15)) {
+            let report = collector.collector.server.reports.latest["edge-01"]
+            guard let app = report?.stats.sources.first(where: { $0.source == "app" }) else { return false }
+            return app.produced == UInt64(Self.lineCount) && app.acknowledged == app.produced && app.pending == 0
+                && app.dropped.allSatisfy { $0.count == 0 }
+        }
+        #expect(balanced, "the agent should report \(Self.lineCount) records produced and acknowledged, none pending")
         try await agent.stop()
         try await Self.expectAllLines(collector, agent: "edge-01", stream: "app")
 
         let agents = try await collector.get("/api/v1/agents")
         #expect(agents.status == 200)
         #expect(agents.body.contains("\"records\":\(Self.lineCount)"))
+        #expect(agents.body.contains("\"produced\":\(Self.lineCount)"))
         let metrics = try await collector.get("/metrics")
+        #expect((metrics.metric("lepton_collector_agent_reports_total") ?? 0) >= 1)
         #expect(metrics.metric("lepton_collector_records_total") == Double(Self.lineCount))
         try await collector.stop()
     }

@@ -91,7 +91,7 @@ public struct AgentPipeline: Service {
             // A `block` source still waiting for room when the agent is stopped. Lines of a tailed file are read
             // again at the next start (its checkpoint did not move); anything else is lost, and counted.
             if batch.checkpoint == nil {
-                metrics.dropped(source: input.source.name, reason: "shutdown").increment(by: Int64(batch.records.count))
+                metrics.dropped(batch.records.count, source: input.source.name, reason: "shutdown")
             }
             throw CancellationError()
         }

@@ -28,6 +28,8 @@ struct ShipperConnection {
     let state: ConnectionState
     let metrics: AgentMetrics
     let logger: Logger
+    /// How often the record counts are reported (STATS) while the session is up, besides right after WELCOME.
+    static let statsInterval = Duration.seconds(5)
 
     func run() async -> Outcome {
         let address = "\(configuration.address)"
@@ -99,6 +101,8 @@ struct ShipperConnection {
             for entry in held { _ = machine.enqueue(sequence: entry.sequence, size: entry.size) }
             var lastPing = ContinuousClock.now
             var lastHeard = ContinuousClock.now
+            var lastStats = ContinuousClock.now
+            var maxFrameBytes = Int.max
             var nonce: UInt64 = 0
 
             if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) { return outcome }
@@ -112,6 +116,7 @@ struct ShipperConnection {
                 case .message(let message):
                     lastHeard = .now
                     if case .welcome(let welcome) = message {
+                        maxFrameBytes = Int(welcome.maxFrameBytes)
                         state.set(true, metrics: metrics)
                         logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
                         let lost = try await spool.reconcile(highWater: welcome.highWaterSequence)
@@ -138,6 +143,12 @@ struct ShipperConnection {
                         }
                         continue
                     }
+                    if ContinuousClock.now - lastStats >= Self.statsInterval {
+                        lastStats = .now
+                        if let stats = await statsFrame(maxFrameBytes: maxFrameBytes) {
+                            try await outbound.write(stats)
+                        }
+                    }
                     let heartbeat = Duration.milliseconds(machine.heartbeatMilliseconds)
                     guard heartbeat > .zero else { continue }
                     // The collector answers every PING: silence for three heartbeats means a dead connection.
@@ -154,9 +165,27 @@ struct ShipperConnection {
                     actions = [.send(.ping(nonce))]
                 }
                 if let outcome = try await perform(actions, outbound: outbound, machine: &machine) { return outcome }
+                if case .message(.welcome) = event {
+                    // Welcomed (a refused WELCOME ended the session above): report the counts once now.
+                    lastStats = .now
+                    if let stats = await statsFrame(maxFrameBytes: maxFrameBytes) {
+                        try await outbound.write(stats)
+                    } else {
+                        logger.warning("record counts too large for one frame, not reported to the collector")
+                    }
+                }
             }
             return .failed
         }
+    }
+
+    /// A STATS frame: the agent's record counts and what the spool holds now. Nil when it would exceed the
+    /// collector's frame limit (the collector would end the session).
+    private func statsFrame(maxFrameBytes: Int) async -> Message? {
+        let message = Message.stats(metrics.statsSnapshot(pending: await spool.pendingRecords()))
+        var buffer = ByteBuffer()
+        message.encode(into: &buffer)
+        return buffer.readableBytes - WireProtocol.frameHeaderSize <= maxFrameBytes ? message : nil
     }
 
     /// Performs the actions; returns an outcome when the session is over.

@@ -56,6 +56,13 @@ struct FileTailSource: Source {
             if count > 0 {
                 let start = current.offset
                 current.offset += Int64(count)
+                if Int(current.identity.fingerprintLength) < FileIdentity.fingerprintBytes,
+                    let grown = FileIdentity(descriptor: current.descriptor)
+                {
+                    // The file was shorter than a full fingerprint when opened: take more of its first bytes, so
+                    // that a later file reusing the inode is told apart.
+                    current.identity = grown
+                }
                 file = current
                 let records = buffer.withUnsafeBytes { reader.push(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
                 let ends = reader.recordEnds.map { start + Int64($0) }
@@ -89,6 +96,8 @@ struct FileTailSource: Source {
                     logger.info("file truncated, reading from the start", metadata: ["source": "\(name)", "path": "\(path)"])
                     await finishLine(&reader, file: current, output: output)
                     current.offset = 0
+                    // New content: checkpoints from now on must name it, not the old first bytes.
+                    current.identity = FileIdentity(descriptor: current.descriptor) ?? current.identity
                     file = current
                     continue
                 }
@@ -112,12 +121,13 @@ struct FileTailSource: Source {
             if startAt == .end, let size = SpoolIO.fileSize(file.descriptor) { file.offset = Int64(size) }
             return file
         }
-        if var file = Self.open(path), file.identity.matches(checkpoint.file, descriptor: file.descriptor) {
-            let size = Int64(SpoolIO.fileSize(file.descriptor) ?? 0)
-            file.offset = checkpoint.offset <= size ? checkpoint.offset : 0
-            logger.info("resuming file", metadata: ["source": "\(name)", "path": "\(path)", "offset": "\(file.offset)"])
-            return file
-        } else if let file = Self.open(path) {
+        if var file = Self.open(path) {
+            if file.identity.matches(checkpoint.file, descriptor: file.descriptor) {
+                let size = Int64(SpoolIO.fileSize(file.descriptor) ?? 0)
+                file.offset = checkpoint.offset <= size ? checkpoint.offset : 0
+                logger.info("resuming file", metadata: ["source": "\(name)", "path": "\(path)", "offset": "\(file.offset)"])
+                return file
+            }
             close(file.descriptor)
         }
         if var rotated = findRotated(checkpoint.file) {

@@ -18,7 +18,7 @@ struct SensorSource: Source {
         let clock = ContinuousClock()
         var deadline = clock.now
         var failing: Set<String> = []
-        let produced = metrics.records(source: name)
+        metrics.produced(0, source: name)
         let unreadable = metrics.sensorReadErrors(source: name)
         while !Task.isCancelled {
             let now = wallClockNanoseconds()
@@ -39,7 +39,7 @@ struct SensorSource: Source {
                     records.append(Record(stream: Self.streamName(base: base, field: field), timestamp: now, value: .number(value)))
                 }
             }
-            produced.increment(by: Int64(records.count))
+            metrics.produced(records.count, source: name)
             await output.emit(records)
             deadline = deadline.advanced(by: interval)
             if deadline < clock.now { deadline = clock.now }

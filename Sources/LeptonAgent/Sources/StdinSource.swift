@@ -54,17 +54,18 @@ struct LineReader {
     let source: String
     let parser: LineParser
     private var splitter: LineSplitter
-    private let produced: Counter
-    private let parseErrors: Counter
+    private let metrics: AgentMetrics
     private let truncated: Counter
 
     init(source: String, parser: LineParser, metrics: AgentMetrics, maxLineBytes: Int) {
         self.source = source
         self.parser = parser
+        self.metrics = metrics
         splitter = LineSplitter(maxLineBytes: maxLineBytes)
-        produced = metrics.records(source: source)
-        parseErrors = metrics.dropped(source: source, reason: "parse_error")
         truncated = metrics.truncatedLines(source: source)
+        // The series exist (at 0) from the start of the source.
+        metrics.produced(0, source: source)
+        metrics.dropped(0, source: source, reason: "parse_error")
     }
 
     /// For each record the last `push` returned, the index in its bytes just past the record's line.
@@ -89,15 +90,18 @@ struct LineReader {
         let now = wallClockNanoseconds()
         var records: [Record] = []
         records.reserveCapacity(lines.count)
+        var rejected = 0
         for (line, end) in zip(lines, ends) {
             if let value = parser.value(of: line) {
                 records.append(Record(stream: source, timestamp: now, value: value))
                 recordEnds.append(end)
             } else {
-                parseErrors.increment()
+                rejected += 1
             }
         }
-        produced.increment(by: Int64(records.count))
+        // Once per chunk of lines, not per line: each call takes the ledger's lock.
+        metrics.produced(records.count, source: source)
+        if rejected > 0 { metrics.dropped(rejected, source: source, reason: "parse_error") }
         return records
     }
 }

@@ -89,7 +89,7 @@ extension Spool {
                 metrics.spoolDamage(kind: stretch.kind.rawValue).increment()
                 metrics.spoolDamagedBytes.increment(by: Int64(stretch.bytes))
                 if let records = stretch.records {
-                    metrics.dropped(source: stretch.source ?? log.name, reason: "spool_corrupt").increment(by: Int64(records))
+                    metrics.dropped(records, source: stretch.source ?? log.name, reason: "spool_corrupt")
                 }
                 logger.warning(
                     "damaged bytes in the spool skipped",

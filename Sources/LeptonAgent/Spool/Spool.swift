@@ -132,7 +132,7 @@ public actor Spool {
                 break
             }
             noteCheckpoint(checkpoint, log: log)
-            metrics.dropped(source: source, reason: "spool_full").increment(by: Int64(frame.recordCount))
+            metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_full")
             return .dropped
         }
 
@@ -155,7 +155,7 @@ public actor Spool {
                 writeFailing = true
                 logger.error("cannot write to the spool, dropping batches", metadata: ["source": "\(source)", "error": "\(reason)"])
             }
-            metrics.dropped(source: source, reason: "spool_write_error").increment(by: Int64(frame.recordCount))
+            metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_write_error")
             return .dropped
         }
         if writeFailing {
@@ -238,7 +238,7 @@ public actor Spool {
             touched.insert(first.log)
             batches += 1
             records += first.records
-            metrics.recordsAcknowledged(source: logs[first.log].name).increment(by: Int64(first.records))
+            metrics.acknowledged(first.records, source: logs[first.log].name)
         }
         try reclaim(touched)
         return (batches, records)
@@ -249,7 +249,7 @@ public actor Spool {
         guard let index = position(of: sequence) else { return 0 }
         let entry = entries.remove(at: index)
         forget(entry)
-        metrics.dropped(source: logs[entry.log].name, reason: reason).increment(by: Int64(entry.records))
+        metrics.dropped(entry.records, source: logs[entry.log].name, reason: reason)
         try reclaim([entry.log])
         return entry.records
     }
@@ -260,12 +260,29 @@ public actor Spool {
     /// Returns the number of records dropped that way.
     func reconcile(highWater: UInt64) throws -> Int {
         try allocator.skip(past: highWater)
+        // Removed here, not left to the release that follows WELCOME: counted as dropped, never as acknowledged.
+        let lost = entries.indices.filter { entries[$0].sequence <= highWater && entries[$0].sequence > sentMarker }
         var dropped = 0
-        for entry in entries where entry.sequence <= highWater && entry.sequence > sentMarker {
+        var touched = Set<Int>()
+        for index in lost.reversed() {
+            let entry = entries.remove(at: index)
+            forget(entry)
+            touched.insert(entry.log)
             dropped += entry.records
-            metrics.dropped(source: logs[entry.log].name, reason: "sequence_reset").increment(by: Int64(entry.records))
+            metrics.dropped(entry.records, source: logs[entry.log].name, reason: "sequence_reset")
         }
+        if !touched.isEmpty { try reclaim(touched) }
         return dropped
+    }
+
+    /// Records held awaiting an ACK, by source: what a STATS frame reports as `pending`.
+    func pendingRecords() -> [String: Int] {
+        guard !closed else { return [:] }
+        var pending: [String: Int] = [:]
+        for entry in entries {
+            pending[logs[entry.log].name, default: 0] += entry.records
+        }
+        return pending
     }
 
     /// Flushes written segments to disk (the `interval` policy calls this on a timer; every policy at shutdown).
@@ -346,7 +363,7 @@ public actor Spool {
         forget(entry)
         let log = logs[entry.log]
         metrics.spoolDamage(kind: "corrupt").increment()
-        metrics.dropped(source: log.name, reason: "spool_corrupt").increment(by: Int64(entry.records))
+        metrics.dropped(entry.records, source: log.name, reason: "spool_corrupt")
         logger.warning(
             "damaged batch in the spool skipped",
             metadata: [
@@ -371,7 +388,7 @@ public actor Spool {
                     records += entries[index].records
                     forget(entries.remove(at: index))
                 }
-                metrics.dropped(source: logs[log].name, reason: "spool_evicted").increment(by: Int64(records))
+                metrics.dropped(records, source: logs[log].name, reason: "spool_evicted")
                 logger.warning(
                     "spool full, oldest unsent batches dropped",
                     metadata: ["source": "\(logs[log].name)", "batches": "\(members.count)", "records": "\(records)"]

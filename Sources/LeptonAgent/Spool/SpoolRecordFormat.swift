@@ -194,8 +194,14 @@ enum SpoolRecordFormat {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[position...])
             switch header(rest, maxPayload: maxPayload) {
             case .incomplete where junkStart == nil:
-                damage.append(Damage(kind: .truncated, offset: position, bytes: rest.count))
-                return (found, damage)
+                // Too few bytes for the header this looks like: a write cut short, unless an intact batch
+                // follows (then these bytes were damage, e.g. a corrupted name length).
+                guard let next = nextHeader(in: bytes, after: position, maxPayload: maxPayload) else {
+                    damage.append(Damage(kind: .truncated, offset: position, bytes: rest.count))
+                    return (found, damage)
+                }
+                damage.append(Damage(kind: .corrupt, offset: position, bytes: next - position))
+                position = next
             case .incomplete, .corrupt:
                 if junkStart == nil { junkStart = position }
                 position += 1
@@ -222,6 +228,20 @@ enum SpoolRecordFormat {
         }
         closeJunk(at: position)
         return (found, damage)
+    }
+}
+
+extension SpoolRecordFormat {
+    /// The offset of the first intact header after `position`, if any.
+    fileprivate static func nextHeader(in bytes: UnsafeRawBufferPointer, after position: Int, maxPayload: Int) -> Int? {
+        var candidate = position + 1
+        while candidate + fixedHeaderSize <= bytes.count {
+            if case .header = header(UnsafeRawBufferPointer(rebasing: bytes[candidate...]), maxPayload: maxPayload) {
+                return candidate
+            }
+            candidate += 1
+        }
+        return nil
     }
 }
 

@@ -6,12 +6,14 @@ import LeptonCore
 public struct CollectorAPI: Sendable {
     let sink: any RecordSink
     let sessions: SessionRegistry
+    let reports: AgentReports
     /// Upper bound of `limit` on `/api/v1/query`.
     public static let maxQueryLimit = 100_000
 
-    public init(sink: any RecordSink, sessions: SessionRegistry) {
+    public init(sink: any RecordSink, sessions: SessionRegistry, reports: AgentReports) {
         self.sink = sink
         self.sessions = sessions
+        self.reports = reports
     }
 
     public func addRoutes(to router: Router<BasicRequestContext>) {
@@ -25,10 +27,11 @@ public struct CollectorAPI: Sendable {
         try Self.json(try await agentList())
     }
 
-    /// The stored agents merged with the live sessions, sorted by id.
+    /// The stored agents merged with the live sessions and the latest reports, sorted by id.
     func agentList() async throws -> [AgentJSON] {
         let stored = try await sink.agents()
         let live = sessions.entries
+        let reported = reports.latest
         var byID: [String: AgentJSON] = [:]
         for agent in stored {
             byID[agent.id] = AgentJSON(agent)
@@ -40,6 +43,12 @@ public struct CollectorAPI: Sendable {
             let seen = Int64(entry.lastSeen.timeIntervalSince1970 * 1e9)
             json.last_seen = max(json.last_seen ?? seen, seen)
             byID[entry.agent] = json
+        }
+        for (agent, report) in reported {
+            var json = byID[agent] ?? AgentJSON(agent: agent)
+            json.reported = ReportedJSON(report)
+            json.last_seen = max(json.last_seen ?? report.receivedAt, report.receivedAt)
+            byID[agent] = json
         }
         return byID.values.sorted { $0.agent < $1.agent }
     }
@@ -97,8 +106,10 @@ struct AgentJSON: Encodable {
     var duplicates: Int64 = 0
     var gaps: Int64 = 0
     var gap_sequences: Int64 = 0
+    /// The agent's latest STATS report; `null` (not omitted) when it has not reported.
+    var reported = ReportedJSON(report: nil)
 
-    /// An agent with a live session and nothing in the store yet.
+    /// An agent with a live session or a report, and nothing in the store yet.
     init(agent: String) {
         self.agent = agent
     }
@@ -113,6 +124,55 @@ struct AgentJSON: Encodable {
         duplicates = stored.duplicates
         gaps = stored.gaps
         gap_sequences = stored.gapSequences
+    }
+}
+
+/// `"reported"` of an agent: its latest record counts, or `null`.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+struct ReportedJSON: Encodable {
+    struct Report: Encodable, Equatable {
+        var at_ns: Int64
+        var started_at_ns: UInt64
+        var sources: [Source]
+    }
+
+    struct Source: Encodable, Equatable {
+        var source: String
+        var produced: UInt64
+        var acknowledged: UInt64
+        var pending: UInt64
+        /// Records dropped, by reason.
+        var dropped: [String: UInt64]
+    }
+
+    var report: Report?
+
+    init(report: Report?) {
+        self.report = report
+    }
+
+    init(_ report: AgentReports.Report) {
+        let sources = report.stats.sources.map { source -> Source in
+            // A reason repeated in the frame is summed.
+            let dropped = Dictionary(source.dropped.map { ($0.reason, $0.count) }, uniquingKeysWith: { $0 &+ $1 })
+            return Source(
+                source: source.source,
+                produced: source.produced,
+                acknowledged: source.acknowledged,
+                pending: source.pending,
+                dropped: dropped
+            )
+        }
+        self.report = Report(at_ns: report.receivedAt, started_at_ns: report.stats.startedAt, sources: sources)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let report {
+            try container.encode(report)
+        } else {
+            try container.encodeNil()
+        }
     }
 }
 

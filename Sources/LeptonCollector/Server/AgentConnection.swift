@@ -21,6 +21,7 @@ struct AgentConnection {
     let configuration: AgentServer.Configuration
     let sink: any RecordSink
     let registry: SessionRegistry
+    let reports: AgentReports
     let metrics: CollectorMetrics
     var logger: Logger
 
@@ -30,6 +31,7 @@ struct AgentConnection {
         configuration: AgentServer.Configuration,
         sink: any RecordSink,
         registry: SessionRegistry,
+        reports: AgentReports,
         metrics: CollectorMetrics,
         logger: Logger
     ) {
@@ -38,6 +40,7 @@ struct AgentConnection {
         self.configuration = configuration
         self.sink = sink
         self.registry = registry
+        self.reports = reports
         self.metrics = metrics
         self.logger = logger
         self.logger[metadataKey: "address"] = "\(channel.channel.remoteAddress.map(Self.describe) ?? "unknown")"
@@ -162,6 +165,9 @@ struct AgentConnection {
                         metadata: ["agent.id": "\(agent)", "batch.seq": "\(sequence)", "error": "\(error)"]
                     )
                 }
+            case .recordStats(let stats):
+                reports.record(stats, agent: session.machine.agentID ?? session.identity)
+                metrics.agentReports.increment()
             case .close:
                 return false
             }

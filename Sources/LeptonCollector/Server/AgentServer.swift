@@ -38,6 +38,8 @@ public final class AgentServer: Service {
     /// The address actually bound (useful with port 0).
     public let bound = Rendezvous<SocketAddress>()
     public let sessions = SessionRegistry()
+    /// The latest record counts each agent reported (STATS).
+    public let reports = AgentReports()
 
     private let configuration: Configuration
     private let sink: any RecordSink
@@ -97,6 +99,7 @@ public final class AgentServer: Service {
                                 configuration: configuration,
                                 sink: self.sink,
                                 registry: self.sessions,
+                                reports: self.reports,
                                 metrics: self.metrics,
                                 logger: self.logger
                             ).run()

@@ -12,6 +12,7 @@ public struct CollectorMetrics: Sendable {
     let compressedBytes: Counter
     let rawBytes: Counter
     let sessions: Gauge
+    let agentReports: Counter
     let commitSeconds: DurationHistogram
     private let rejects: [String: Counter]
 
@@ -44,6 +45,10 @@ public struct CollectorMetrics: Sendable {
             labels: [("form", "raw")]
         )
         sessions = registry.gauge("lepton_collector_sessions", help: "Agent sessions past the handshake.")
+        // No agent label either: the reports themselves are in `/api/v1/agents`.
+        agentReports = registry.counter("lepton_collector_agent_reports_total",
+            help: "STATS frames received: agents reporting their record counts."
+        )
         commitSeconds = registry.durationHistogram(
             "lepton_collector_commit_seconds",
             help: "Time to commit one batch to the store.",

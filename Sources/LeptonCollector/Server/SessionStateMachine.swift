@@ -29,6 +29,8 @@ public struct SessionStateMachine: Sendable {
         case commit(Message.BatchFrame)
         /// A resent batch at or below the high-water mark: not stored again (already answered with an ACK).
         case duplicate(sequence: UInt64)
+        /// The agent reported its record counts (STATS): keep them as its latest report. Never answered.
+        case recordStats(Message.Stats)
         /// Close the connection after writing whatever came before.
         case close
     }
@@ -94,6 +96,8 @@ public struct SessionStateMachine: Sendable {
                 ]
             }
             return [.commit(batch)]
+        case (.established, .stats(let stats)):
+            return [.recordStats(stats)]
         case (.established, .ping(let nonce)), (.loadingHighWater, .ping(let nonce)):
             return [.send(.pong(nonce))]
         case (_, .pong):

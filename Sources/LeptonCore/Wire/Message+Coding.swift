@@ -48,6 +48,8 @@ extension Message {
             buffer.writeInteger(error.code.rawValue)
             buffer.writeInteger(UInt8(error.retryable ? 1 : 0))
             buffer.writeShortString(error.message)
+        case .stats(let stats):
+            Self.encode(stats, into: &buffer)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - payloadStart), at: start)
     }
@@ -135,9 +137,67 @@ extension Message {
             let code = WireErrorCode(rawValue: try reader.integer(UInt16.self, "code"))
             let flags = try reader.integer(UInt8.self, "flags")
             message = .error(WireError(code: code, retryable: flags & 1 != 0, message: try reader.shortString("message")))
+        case .stats:
+            message = .stats(try decodeStats(&reader))
         }
         try reader.finish()
         return message
+    }
+
+    /// The reference encoder writes at most `Stats.maxSources` sources and `Stats.maxReasons` reasons per source
+    /// (the first ones), so that it never sends a frame the receiver must refuse.
+    private static func encode(_ stats: Stats, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(stats.startedAt)
+        let sources = stats.sources.prefix(Stats.maxSources)
+        buffer.writeInteger(UInt16(sources.count))
+        for source in sources {
+            buffer.writeShortString(source.source)
+            buffer.writeInteger(source.produced)
+            buffer.writeInteger(source.acknowledged)
+            buffer.writeInteger(source.pending)
+            let dropped = source.dropped.prefix(Stats.maxReasons)
+            buffer.writeInteger(UInt8(dropped.count))
+            for drop in dropped {
+                buffer.writeShortString(drop.reason)
+                buffer.writeInteger(drop.count)
+            }
+        }
+    }
+
+    private static func decodeStats(_ reader: inout PayloadReader) throws(WireDecodingError) -> Stats {
+        let startedAt = try reader.integer(UInt64.self, "started_at_ns")
+        let sourceCount = Int(try reader.integer(UInt16.self, "source_count"))
+        guard sourceCount <= Stats.maxSources else {
+            throw reader.fail("source_count", "\(sourceCount) is above the limit of \(Stats.maxSources)")
+        }
+        var sources: [Stats.SourceStats] = []
+        sources.reserveCapacity(sourceCount)
+        for _ in 0..<sourceCount {
+            let source = try reader.shortString("source")
+            let produced = try reader.integer(UInt64.self, "produced")
+            let acknowledged = try reader.integer(UInt64.self, "acknowledged")
+            let pending = try reader.integer(UInt64.self, "pending")
+            let reasonCount = Int(try reader.integer(UInt8.self, "reason_count"))
+            guard reasonCount <= Stats.maxReasons else {
+                throw reader.fail("reason_count", "\(reasonCount) is above the limit of \(Stats.maxReasons)")
+            }
+            var dropped: [Stats.Drop] = []
+            dropped.reserveCapacity(reasonCount)
+            for _ in 0..<reasonCount {
+                let reason = try reader.shortString("reason")
+                dropped.append(Stats.Drop(reason: reason, count: try reader.integer(UInt64.self, "count")))
+            }
+            sources.append(
+                Stats.SourceStats(
+                    source: source,
+                    produced: produced,
+                    acknowledged: acknowledged,
+                    pending: pending,
+                    dropped: dropped
+                )
+            )
+        }
+        return Stats(startedAt: startedAt, sources: sources)
     }
 }
 

@@ -10,6 +10,7 @@ public enum Message: Hashable, Sendable {
     case pong(UInt64)
     case goAway(GoAway)
     case error(WireError)
+    case stats(Stats)
 
     /// Agent → collector, first frame of a session.
     public struct Hello: Hashable, Sendable {
@@ -157,6 +158,7 @@ public enum Message: Hashable, Sendable {
         case .pong: return .pong
         case .goAway: return .goAway
         case .error: return .error
+        case .stats: return .stats
         }
     }
 }

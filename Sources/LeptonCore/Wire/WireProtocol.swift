@@ -20,6 +20,7 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
     case pong = 0x06
     case goAway = 0x07
     case error = 0x08
+    case stats = 0x09
 }
 
 /// How a batch body is laid out before compression.

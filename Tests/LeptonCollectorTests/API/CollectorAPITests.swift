@@ -28,7 +28,7 @@ import Testing
         #expect(registered2)
         sessions.identify(id: 2, agent: "edge-03")
 
-        let agents = try await CollectorAPI(sink: sink, sessions: sessions).agentList()
+        let agents = try await CollectorAPI(sink: sink, sessions: sessions, reports: AgentReports()).agentList()
         #expect(agents.map(\.agent) == ["edge-01", "edge-02", "edge-03"])
         let first = try #require(agents.first)
         #expect(!first.connected && first.address == nil)
@@ -58,11 +58,118 @@ import Testing
         #expect(
             keys == [
                 "agent", "batches", "connected", "duplicates", "gap_sequences", "gaps", "high_water_seq", "last_seen",
-                "records",
+                "records", "reported",
             ]
         )
         let decoded = try JSONDecoder().decode(Counters.self, from: data)
         #expect(decoded == Counters(batches: 3, duplicates: 1, gap_sequences: 8190, gaps: 2, connected: false))
+    }
+
+    static let stats = Message.Stats(
+        startedAt: 1_700_000_000_000_000_000,
+        sources: [
+            Message.Stats.SourceStats(source: "app", produced: 10, acknowledged: 7, pending: 1, dropped: [
+                Message.Stats.Drop(reason: "parse_error", count: 1),
+                Message.Stats.Drop(reason: "spool_full", count: 1),
+            ]),
+            Message.Stats.SourceStats(source: "load", produced: 4, acknowledged: 4, pending: 0, dropped: []),
+        ]
+    )
+
+    @Test func agentsCarryTheirLatestReport() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+        _ = try await sink.commit(agent: "edge-01", sequence: 1, records: Self.records)
+        let reports = AgentReports()
+        reports.record(Self.stats, agent: "edge-01", receivedAt: 1_700_000_001_000_000_000)
+        reports.record(Self.stats, agent: "edge-01", receivedAt: 1_700_000_006_000_000_000)
+        // Reported, then disconnected, nothing stored: still listed.
+        let empty = Message.Stats(startedAt: 5, sources: [])
+        reports.record(empty, agent: "edge-02", receivedAt: 1_800_000_000_000_000_000)
+        _ = try await sink.commit(agent: "edge-03", sequence: 1, records: Self.records)
+
+        let agents = try await CollectorAPI(sink: sink, sessions: SessionRegistry(), reports: reports).agentList()
+        #expect(agents.map(\.agent) == ["edge-01", "edge-02", "edge-03"])
+        let first = try #require(agents[0].reported.report)
+        #expect(first.at_ns == 1_700_000_006_000_000_000)
+        #expect(first.started_at_ns == 1_700_000_000_000_000_000)
+        #expect(
+            first.sources == [
+                ReportedJSON.Source(
+                    source: "app",
+                    produced: 10,
+                    acknowledged: 7,
+                    pending: 1,
+                    dropped: ["parse_error": 1, "spool_full": 1]
+                ),
+                ReportedJSON.Source(source: "load", produced: 4, acknowledged: 4, pending: 0, dropped: [:]),
+            ]
+        )
+        #expect(agents[0].records == 2)
+        #expect(!agents[1].connected && agents[1].records == 0 && agents[1].reported.report?.sources == [])
+        #expect(agents[1].last_seen == 1_800_000_000_000_000_000)
+        #expect(agents[2].reported.report == nil)
+
+        // In JSON: an object per report under its API names, `null` (not omitted) for an agent that has not reported.
+        let data = try JSONEncoder().encode(agents)
+        let objects = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        #expect(objects[2].keys.contains("reported") && objects[2]["reported"] is NSNull)
+        let listed = try JSONDecoder().decode([Listed].self, from: data)
+        #expect(listed[2].reported == nil)
+        #expect(
+            listed[0].reported
+                == Listed.Report(
+                    at_ns: 1_700_000_006_000_000_000,
+                    started_at_ns: 1_700_000_000_000_000_000,
+                    sources: [
+                        Listed.Source(
+                            source: "app",
+                            produced: 10,
+                            acknowledged: 7,
+                            pending: 1,
+                            dropped: ["parse_error": 1, "spool_full": 1]
+                        ),
+                        Listed.Source(source: "load", produced: 4, acknowledged: 4, pending: 0, dropped: [:]),
+                    ]
+                )
+        )
+        try await sink.close()
+    }
+
+    @Test func aReasonRepeatedInAReportIsSummed() {
+        let stats = Message.Stats(
+            startedAt: 1,
+            sources: [
+                Message.Stats.SourceStats(source: "app", produced: 3, acknowledged: 0, pending: 0, dropped: [
+                    Message.Stats.Drop(reason: "parse_error", count: 1),
+                    Message.Stats.Drop(reason: "parse_error", count: 2),
+                ])
+            ]
+        )
+        let json = ReportedJSON(AgentReports.Report(receivedAt: 2, stats: stats))
+        #expect(json.report?.sources.first?.dropped == ["parse_error": 3])
+    }
+
+    /// An agent of `/api/v1/agents` as a client reads it.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    struct Listed: Decodable {
+        struct Report: Decodable, Equatable {
+            var at_ns: Int64
+            var started_at_ns: UInt64
+            var sources: [Source]
+        }
+
+        struct Source: Decodable, Equatable {
+            var source: String
+            var produced: UInt64
+            var acknowledged: UInt64
+            var pending: UInt64
+            var dropped: [String: UInt64]
+        }
+
+        var agent: String
+        var reported: Report?
     }
 
     // swift-format-ignore: AlwaysUseLowerCamelCase

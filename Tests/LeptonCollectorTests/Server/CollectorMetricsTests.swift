@@ -12,4 +12,12 @@ import Testing
         #expect(text.contains("\nlepton_collector_sequence_gaps_total 2\n"))
         #expect(text.contains("\nlepton_collector_sequence_gap_numbers_total 4100\n"))
     }
+
+    @Test func agentReportsAreCountedWithoutAgentLabels() {
+        let metrics = CollectorMetrics()
+        #expect(metrics.registry.emitToString().contains("\nlepton_collector_agent_reports_total 0\n"))
+        metrics.agentReports.increment()
+        metrics.agentReports.increment()
+        #expect(metrics.registry.emitToString().contains("\nlepton_collector_agent_reports_total 2\n"))
+    }
 }

@@ -144,6 +144,46 @@ import Testing
         #expect(machine.highWaterSequence == 0)
     }
 
+    static let stats = Message.Stats(
+        startedAt: 1_700_000_000_000_000_000,
+        sources: [
+            Message.Stats.SourceStats(
+                source: "app",
+                produced: 10,
+                acknowledged: 7,
+                pending: 2,
+                dropped: [Message.Stats.Drop(reason: "parse_error", count: 1)]
+            )
+        ]
+    )
+
+    @Test func statsAfterWelcomeAreRecordedAndNotAnswered() {
+        var machine = Self.established()
+        #expect(machine.received(.stats(Self.stats)) == [.recordStats(Self.stats)])
+        #expect(!machine.isClosed)
+        // The session goes on: reports come every few seconds between batches.
+        #expect(machine.received(.batch(Self.batch(1))) == [.commit(Self.batch(1))])
+        #expect(machine.received(.stats(Self.stats)) == [.recordStats(Self.stats)])
+    }
+
+    @Test func statsBeforeHelloIsAProtocolViolation() {
+        var machine = SessionStateMachine(peerIdentity: "edge-01", limits: Self.limits, sessionID: 1)
+        let actions = machine.received(.stats(Self.stats))
+        #expect(Self.errorCode(actions) == .protocolViolation)
+        #expect(actions.last == .close)
+        #expect(machine.isClosed)
+    }
+
+    @Test func statsBeforeWelcomeIsAProtocolViolation() {
+        var machine = SessionStateMachine(peerIdentity: "edge-01", limits: Self.limits, sessionID: 1)
+        _ = machine.received(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 0)))
+        // The high-water mark is still being loaded: WELCOME has not been sent.
+        let actions = machine.received(.stats(Self.stats))
+        #expect(Self.errorCode(actions) == .protocolViolation)
+        #expect(actions.last == .close)
+        #expect(machine.highWaterLoaded(0).isEmpty)
+    }
+
     @Test func shutdownSendsGoAway() {
         var machine = Self.established()
         let actions = machine.shutdown(retryAfterMilliseconds: 2000)

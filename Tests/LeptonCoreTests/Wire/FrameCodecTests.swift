@@ -34,6 +34,8 @@ import Testing
         .pong(.max),
         .goAway(Message.GoAway(reason: .shuttingDown, retryAfterMilliseconds: 2000, text: "bye")),
         .error(Message.WireError(code: .storageUnavailable, retryable: true, message: "disk full")),
+        .stats(Message.Stats(startedAt: 0, sources: [])),
+        .stats(StatsFrameTests.example),
     ]
 
     private func encode(_ message: Message) -> ByteBuffer {

@@ -1,0 +1,289 @@
+import LeptonCore
+import NIOCore
+import Testing
+
+@testable import LeptonAgent
+
+@Suite struct SpoolRecordFormatTests {
+    /// One batch as the spool writes it.
+    struct Batch {
+        var frame: Message.BatchFrame
+        var source: String
+        var checkpoint: TailCheckpoint?
+
+        var headerSize: Int { SpoolRecordFormat.fixedHeaderSize + source.utf8.count + 4 }
+        var bytes: [UInt8] {
+            Array(SpoolRecordFormat.encode(frame, source: source, checkpoint: checkpoint).readableBytesView)
+        }
+    }
+
+    typealias Damage = SpoolRecordFormat.Damage
+
+    static let checkpoint = TailCheckpoint(
+        file: FileIdentity(
+            device: 0x0102_0304_0506_0708,
+            inode: 0x1122_3344_5566_7788,
+            fingerprintLength: 1024,
+            fingerprint: 0xDEAD_BEEF
+        ),
+        offset: 0x7FFF_0000_1234
+    )
+
+    static func frame(records: Int, sequence: UInt64) throws -> Message.BatchFrame {
+        try BatchCodec.encode(
+            (0..<records).map { Record(stream: "s", timestamp: Int64($0), value: .text("line \($0)")) },
+            sequence: sequence
+        )
+    }
+
+    /// Three batches of different sources, sizes and checkpoints.
+    static func three() throws -> [Batch] {
+        try [
+            Batch(frame: frame(records: 2, sequence: 7), source: "app", checkpoint: checkpoint),
+            Batch(frame: frame(records: 3, sequence: 8), source: "sensor", checkpoint: nil),
+            Batch(
+                frame: frame(records: 1, sequence: 9),
+                source: "app",
+                checkpoint: TailCheckpoint(file: checkpoint.file, offset: 99)
+            ),
+        ]
+    }
+
+    /// The batches back to back, as a segment holds them, and where each starts.
+    static func segment(_ batches: [Batch]) -> (bytes: [UInt8], offsets: [Int]) {
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        for batch in batches {
+            offsets.append(bytes.count)
+            bytes += batch.bytes
+        }
+        return (bytes, offsets)
+    }
+
+    static func scan(
+        _ bytes: [UInt8],
+        maxPayload: Int = Spool.maxPayload
+    ) -> (found: [SpoolRecordFormat.Found], damage: [Damage]) {
+        bytes.withUnsafeBytes { SpoolRecordFormat.scan($0, maxPayload: maxPayload) }
+    }
+
+    // MARK: - Intact bytes
+
+    @Test(arguments: [true, false])
+    func encodeThenScanGivesTheBatchBack(withCheckpoint: Bool) throws {
+        let frame = try Self.frame(records: 5, sequence: 77)
+        let checkpoint = withCheckpoint ? Self.checkpoint : nil
+        let bytes = Batch(frame: frame, source: "app", checkpoint: checkpoint).bytes
+        let expectedSize =
+            SpoolRecordFormat.fixedHeaderSize + 3 + 4 + 1
+            + (withCheckpoint ? SpoolRecordFormat.checkpointSize : 0) + SpoolRecordFormat.frameFieldsSize
+            + frame.body.readableBytes
+        #expect(bytes.count == expectedSize, "Spool.append reserves room with this formula")
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(damage.isEmpty)
+        #expect(found.count == 1)
+        let batch = try #require(found.first)
+        #expect(batch.offset == 0)
+        #expect(batch.header.sequence == 77)
+        #expect(batch.header.records == 5)
+        #expect(batch.header.source == "app")
+        #expect(batch.header.entrySize == bytes.count)
+        #expect(batch.checkpoint == checkpoint)
+        #expect(batch.wireSize == frame.wireSize)
+
+        let decoded = bytes.withUnsafeBytes { raw in
+            SpoolRecordFormat.decodePayload(
+                UnsafeRawBufferPointer(rebasing: raw[batch.header.size...]),
+                header: batch.header
+            )
+        }
+        let (decodedCheckpoint, decodedFrame) = try #require(decoded)
+        #expect(decodedCheckpoint == checkpoint)
+        #expect(decodedFrame == frame)
+        #expect(decodedFrame.body == frame.body)
+    }
+
+    @Test func batchesBackToBackAreAllFound() throws {
+        let later = try Self.three().map { batch in
+            var renumbered = batch
+            renumbered.frame.sequence += 100
+            return renumbered
+        }
+        let batches = try Self.three() + later
+        let (bytes, offsets) = Self.segment(batches)
+        let (found, damage) = Self.scan(bytes)
+        #expect(damage.isEmpty)
+        #expect(found.map(\.header.sequence) == batches.map(\.frame.sequence))
+        #expect(found.map(\.offset) == offsets)
+        #expect(found.map(\.header.source) == batches.map(\.source))
+        #expect(found.map(\.header.records) == batches.map { Int($0.frame.recordCount) })
+        #expect(found.map(\.checkpoint) == batches.map(\.checkpoint))
+        #expect(found.map(\.wireSize) == batches.map(\.frame.wireSize))
+    }
+
+    @Test func aLongSourceNameIsCutAt255Bytes() throws {
+        let name = String(repeating: "n", count: 300)
+        let bytes = try Batch(frame: Self.frame(records: 1, sequence: 1), source: name, checkpoint: nil).bytes
+        let (found, damage) = Self.scan(bytes)
+        #expect(damage.isEmpty)
+        #expect(found.first?.header.source == String(repeating: "n", count: 255))
+    }
+
+    @Test func nothingIsFoundInNothing() {
+        let (found, damage) = Self.scan([])
+        #expect(found.isEmpty)
+        #expect(damage.isEmpty)
+    }
+
+    // MARK: - Damage
+
+    /// Positions in the payload of the middle batch: the flags byte, a frame field, the last body byte.
+    @Test(arguments: [0, 5, -1])
+    func aFlippedPayloadByteLosesThatBatchOnly(position: Int) throws {
+        let batches = try Self.three()
+        let (original, offsets) = Self.segment(batches)
+        var bytes = original
+        let middle = batches[1]
+        let payloadLength = middle.bytes.count - middle.headerSize
+        bytes[offsets[1] + middle.headerSize + (position >= 0 ? position : payloadLength + position)] ^= 0xFF
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.map(\.header.sequence) == [7, 9])
+        #expect(found.map(\.offset) == [offsets[0], offsets[2]])
+        let lost = Damage(kind: .corrupt, offset: offsets[1], bytes: middle.bytes.count, records: 3, source: "sensor")
+        #expect(damage == [lost])
+    }
+
+    /// Positions in the header of the middle batch ("sensor": 35 bytes): magic, payload length, sequence, record count,
+    /// payload checksum, name, header checksum. The name length (24) has a test of its own.
+    @Test(arguments: [0, 3, 5, 12, 17, 21, 27, 33])
+    func aFlippedHeaderByteIsSkippedAndTheNextBatchFound(position: Int) throws {
+        let batches = try Self.three()
+        let (original, offsets) = Self.segment(batches)
+        var bytes = original
+        bytes[offsets[1] + position] ^= 0xFF
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.map(\.header.sequence) == [7, 9])
+        #expect(found.last?.offset == offsets[2])
+        #expect(damage == [Damage(kind: .corrupt, offset: offsets[1], bytes: offsets[2] - offsets[1])])
+    }
+
+    /// A damaged name length can make a header claim more bytes than the segment has left. That is damage, not the
+    /// end of the segment: the intact batch after it must still be found.
+    @Test func aDamagedNameLengthNearTheEndDoesNotHideTheNextBatch() throws {
+        let small = try [
+            Batch(frame: Self.frame(records: 1, sequence: 1), source: "a", checkpoint: nil),
+            Batch(frame: Self.frame(records: 1, sequence: 2), source: "a", checkpoint: nil),
+        ]
+        let (original, offsets) = Self.segment(small)
+        var bytes = original
+        try #require(bytes.count < SpoolRecordFormat.fixedHeaderSize + 255 + 4, "both batches fit in a 255-byte name")
+        bytes[SpoolRecordFormat.fixedHeaderSize - 1] = 255
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.map(\.header.sequence) == [2])
+        #expect(damage == [Damage(kind: .corrupt, offset: 0, bytes: offsets[1])])
+    }
+
+    /// Cuts inside the last batch's payload, counted from the end of its header.
+    @Test(arguments: [0, 10, -1])
+    func aCutInsideTheLastPayloadIsTruncationWithItsRecords(position: Int) throws {
+        let batches = try Self.three()
+        let (bytes, offsets) = Self.segment(batches)
+        let last = batches[2]
+        let kept = last.headerSize + (position >= 0 ? position : last.bytes.count - last.headerSize + position)
+
+        let (found, damage) = Self.scan(Array(bytes[..<(offsets[2] + kept)]))
+        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(damage == [Damage(kind: .truncated, offset: offsets[2], bytes: kept, records: 1, source: "app")])
+    }
+
+    /// Cuts inside the last batch's header ("app": 32 bytes).
+    @Test(arguments: [1, 4, 10, 24, 25, 28, 31])
+    func aCutInsideTheLastHeaderIsTruncation(kept: Int) throws {
+        let batches = try Self.three()
+        let (bytes, offsets) = Self.segment(batches)
+
+        let (found, damage) = Self.scan(Array(bytes[..<(offsets[2] + kept)]))
+        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(damage == [Damage(kind: .truncated, offset: offsets[2], bytes: kept)])
+    }
+
+    @Test func aPayloadLengthAboveTheMaximumIsCorruptNotARead() throws {
+        let batches = try Self.three()
+        let (original, offsets) = Self.segment(batches)
+        var bytes = original
+        // The first header claims a payload of almost 4 GiB, with a header checksum that holds.
+        let nameEnd = SpoolRecordFormat.fixedHeaderSize + batches[0].source.utf8.count
+        withUnsafeBytes(of: UInt32(0xFFFF_FFF0).bigEndian) { bytes.replaceSubrange(4..<8, with: $0) }
+        let checksum = CRC32C.checksum(bytes[..<nameEnd])
+        withUnsafeBytes(of: checksum.bigEndian) { bytes.replaceSubrange(nameEnd..<(nameEnd + 4), with: $0) }
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.map(\.header.sequence) == [8, 9])
+        #expect(damage == [Damage(kind: .corrupt, offset: 0, bytes: offsets[1])])
+    }
+
+    @Test func aPayloadAboveTheScannersMaximumIsCorrupt() throws {
+        let (bytes, _) = try Self.segment(Self.three())
+        let (found, damage) = Self.scan(bytes, maxPayload: 16)
+        #expect(found.isEmpty)
+        #expect(damage == [Damage(kind: .corrupt, offset: 0, bytes: bytes.count)])
+    }
+
+    // MARK: - Garbage
+
+    static func garbage(_ count: Int, seed: UInt64) -> [UInt8] {
+        var generator = SplitMix64(state: seed)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        for _ in 0..<count { bytes.append(UInt8.random(in: .min ... .max, using: &generator)) }
+        // Plant magic numbers so that header checksums, not only magic checks, turn the bytes down.
+        for offset in stride(from: 97, to: count - 4, by: 997) {
+            bytes.replaceSubrange(offset..<(offset + 4), with: [0x4C, 0x53, 0x50, 0x31])
+        }
+        return bytes
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomBytesHoldNoBatch(seed: UInt64) {
+        let bytes = Self.garbage(10 * 1024, seed: seed)
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.isEmpty)
+        #expect(damage.reduce(0) { $0 + $1.bytes } == bytes.count, "every byte is accounted for")
+    }
+
+    @Test(arguments: [4, 5] as [UInt64])
+    func batchesAmongRandomBytesAreFound(seed: UInt64) throws {
+        let batches = try Self.three()
+        let before = Self.garbage(1000, seed: seed)
+        let between = Self.garbage(300, seed: seed + 100)
+        let bytes = before + batches[0].bytes + between + batches[1].bytes
+        let second = before.count + batches[0].bytes.count + between.count
+
+        let (found, damage) = Self.scan(bytes)
+        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(found.map(\.offset) == [before.count, second])
+        #expect(
+            damage == [
+                Damage(kind: .corrupt, offset: 0, bytes: before.count),
+                Damage(kind: .corrupt, offset: before.count + batches[0].bytes.count, bytes: between.count),
+            ]
+        )
+    }
+}
+
+/// A small seeded generator (SplitMix64), so that a failure can be replayed.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}

@@ -1,0 +1,287 @@
+import Foundation
+import LeptonCore
+import LeptonTestSupport
+import NIOCore
+import Testing
+
+@testable import LeptonAgent
+
+@Suite struct SpoolTests {
+    static func frame(records: Int = 1) throws -> Message.BatchFrame {
+        try BatchCodec.encode(
+            (0..<records).map { Record(stream: "s", timestamp: Int64($0), value: .number(Double($0))) },
+            sequence: 0
+        )
+    }
+
+    /// `frame` as the spool hands it back under `sequence`.
+    static func numbered(_ frame: Message.BatchFrame, _ sequence: UInt64) -> Message.BatchFrame {
+        var numbered = frame
+        numbered.sequence = sequence
+        return numbered
+    }
+
+    /// Bytes a batch takes in a segment file.
+    static func entrySize(
+        _ frame: Message.BatchFrame,
+        source: String = "app",
+        checkpoint: TailCheckpoint? = nil
+    ) -> Int {
+        SpoolRecordFormat.encode(frame, source: source, checkpoint: checkpoint).readableBytes
+    }
+
+    static func held(_ spool: Spool) async -> [UInt64] {
+        await spool.subscribe().held.map(\.sequence)
+    }
+
+    static func checkpoint(_ offset: Int64, inode: UInt64 = 7) -> TailCheckpoint {
+        TailCheckpoint(
+            file: FileIdentity(device: 1, inode: inode, fingerprintLength: 12, fingerprint: 0xC0FFEE),
+            offset: offset
+        )
+    }
+
+    // MARK: - Ported from the in-memory outbox
+
+    @Test func sequenceNumbersKeepRisingAcrossRestarts() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let batch = try Self.frame()
+        let first = try fixture.makeSpool()
+        #expect(try await first.add(batch) == .spooled(sequence: 1))
+        #expect(try await first.add(batch) == .spooled(sequence: 2))
+        #expect(await first.frame(sequence: 2)?.sequence == 2)
+        await first.close()
+
+        // A new process must never reuse 1 or 2.
+        let second = try fixture.makeSpool()
+        let sequence = try #require(try await second.add(batch).sequence)
+        #expect(sequence > 2)
+        #expect(await Self.held(second) == [1, 2, sequence])
+        await second.close()
+    }
+
+    @Test func releaseFreesRoomForAWaitingBlockAppend() async throws {
+        let batch = try Self.frame()
+        // A segment per batch, room for two.
+        let fixture = try SpoolFixture(maxBytes: 2 * Self.entrySize(batch), segmentBytes: 1)
+        defer { fixture.remove() }
+        let spool = try fixture.makeSpool()
+        _ = try await spool.add(batch)
+        _ = try await spool.add(batch)
+        let third = Task { try await spool.add(batch) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await Self.held(spool) == [1, 2], "the third append waits for room")
+
+        let released = try await spool.release(upTo: 1)
+        #expect(released.batches == 1 && released.records == 1)
+        let result = try #require(await outcome(of: third), "a release that freed a segment wakes the waiting append")
+        #expect(try result.get() == .spooled(sequence: 3))
+        #expect(await Self.held(spool) == [2, 3])
+        await spool.close()
+    }
+
+    @Test func aWaitingAppendIsCancellable() async throws {
+        let batch = try Self.frame()
+        let fixture = try SpoolFixture(maxBytes: Self.entrySize(batch), segmentBytes: 1)
+        defer { fixture.remove() }
+        let spool = try fixture.makeSpool()
+        #expect(try await spool.add(batch) == .spooled(sequence: 1))
+        let blocked = Task { try await spool.add(batch) }
+        try await Task.sleep(for: .milliseconds(50))
+        blocked.cancel()
+        let result = try #require(await outcome(of: blocked), "cancelling ends the wait")
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(await Self.held(spool) == [1])
+
+        try await spool.release(upTo: 1)
+        #expect(
+            try await spool.add(batch) == .spooled(sequence: 2),
+            "the cancelled append took no sequence number"
+        )
+        await spool.close()
+    }
+
+    @Test func reconcileDropsNeverSentBatchesTheCollectorAlreadyNumbered() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let metrics = AgentMetrics()
+        let spool = try fixture.makeSpool(metrics: metrics)
+        #expect(try await spool.add(Self.frame(records: 3)) == .spooled(sequence: 1))
+        #expect(try await spool.add(Self.frame(records: 5)) == .spooled(sequence: 2))
+        _ = await spool.frame(sequence: 1)  // sent once: a legitimate resend if the collector has it
+        #expect(try await spool.reconcile(highWater: 2) == 5)
+        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 5)
+        #expect(await Self.held(spool) == [1], "batch 2 is dropped, not left to be acknowledged as well")
+        #expect(try await spool.add(Self.frame()) == .spooled(sequence: 3))
+
+        #expect(try await spool.reconcile(highWater: 100) == 1)
+        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 6)
+        #expect(
+            try await spool.add(Self.frame()) == .spooled(sequence: 101),
+            "numbering continues above the collector's mark"
+        )
+        try await spool.release(upTo: 100)
+        #expect(await Self.held(spool) == [101])
+        #expect(
+            metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 3,
+            "dropped records are never counted as acknowledged too"
+        )
+        await spool.close()
+    }
+
+    // MARK: - Restarts
+
+    @Test func batchesSurviveARestart() async throws {
+        let fixture = try SpoolFixture(fsync: .always)
+        defer { fixture.remove() }
+        let frames = try [1, 2, 3].map { try Self.frame(records: $0) }
+        let first = try fixture.makeSpool()
+        for frame in frames { _ = try await first.add(frame) }
+        let bytes = await first.heldBytes
+        await first.close()
+
+        let metrics = AgentMetrics()
+        let second = try fixture.makeSpool(metrics: metrics)
+        let held = await second.subscribe().held
+        #expect(held.map(\.sequence) == [1, 2, 3])
+        #expect(held.map(\.size) == frames.map(\.wireSize))
+        #expect(await second.heldBytes == bytes)
+        #expect(metrics.sample("lepton_agent_spool_batches") == 3)
+        #expect(metrics.sample("lepton_agent_spool_bytes") == Double(bytes))
+        for (index, frame) in frames.enumerated() {
+            let sequence = UInt64(index + 1)
+            #expect(await second.frame(sequence: sequence) == Self.numbered(frame, sequence))
+        }
+        await second.close()
+    }
+
+    @Test func appendingAfterARestartStartsANewSegment() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let batch = try Self.frame(records: 2)
+        let first = try fixture.makeSpool()
+        _ = try await first.add(batch)
+        _ = try await first.add(batch)
+        await first.close()
+        let old = try #require(fixture.segmentFiles().first)
+        let oldSize = SpoolFixture.fileSize(old)
+
+        let second = try fixture.makeSpool()
+        let sequence = try #require(try await second.add(batch).sequence)
+        #expect(sequence > 2)
+        #expect(fixture.segmentFiles().count == 2)
+        #expect(SpoolFixture.fileSize(old) == oldSize, "a segment left by a previous run is never appended to")
+        await second.close()
+
+        let third = try fixture.makeSpool()
+        #expect(await Self.held(third) == [1, 2, sequence])
+        for number in [1, 2, sequence] {
+            #expect(await third.frame(sequence: number) == Self.numbered(batch, number))
+        }
+        await third.close()
+    }
+
+    @Test func numberingContinuesAboveRecoveredBatchesWhenTheSequenceFileIsLost() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let batch = try Self.frame()
+        let first = try fixture.makeSpool()
+        _ = try await first.add(batch)
+        _ = try await first.add(batch)
+        await first.close()
+        try FileManager.default.removeItem(atPath: fixture.directory.file("sequence"))
+
+        let second = try fixture.makeSpool()
+        #expect(try await second.add(batch) == .spooled(sequence: 3))
+        await second.close()
+    }
+
+    // MARK: - Release
+
+    @Test func releaseDeletesFullyAcknowledgedSegments() async throws {
+        let batch = try Self.frame()
+        let size = Self.entrySize(batch)
+        let fixture = try SpoolFixture(segmentBytes: 3 * size)  // three batches a segment
+        defer { fixture.remove() }
+        let metrics = AgentMetrics()
+        let spool = try fixture.makeSpool(metrics: metrics)
+        for _ in 1...7 { _ = try await spool.add(batch) }
+        #expect(fixture.segmentFiles().count == 3)
+        #expect(await spool.heldBytes == 7 * size)
+
+        let partial = try await spool.release(upTo: 2)
+        #expect(partial.batches == 2 && partial.records == 2)
+        #expect(fixture.segmentFiles().count == 3, "the first segment still holds batch 3")
+        #expect(await spool.heldBytes == 7 * size)
+
+        try await spool.release(upTo: 4)
+        let names = fixture.segmentFiles().map { ($0 as NSString).lastPathComponent }
+        #expect(names == ["0000000000000001.seg", "0000000000000002.seg"])
+        #expect(await spool.heldBytes == 4 * size)
+        #expect(metrics.sample("lepton_agent_spool_bytes") == Double(4 * size))
+        #expect(await Self.held(spool) == [5, 6, 7])
+
+        try await spool.release(upTo: 7)
+        #expect(fixture.segmentFiles().isEmpty)
+        #expect(await spool.heldBytes == 0)
+        #expect(await spool.heldBatches == 0)
+        #expect(metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 7)
+
+        // The chain goes on in a new segment.
+        #expect(try await spool.add(batch) == .spooled(sequence: 8))
+        #expect(fixture.segmentFiles().count == 1)
+        #expect(await spool.frame(sequence: 8) == Self.numbered(batch, 8))
+        await spool.close()
+    }
+
+    // MARK: - Checkpoints
+
+    @Test func theNewestCheckpointSurvivesARestart() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let batch = try Self.frame()
+        let first = try fixture.makeSpool()
+        _ = try await first.add(batch, checkpoint: Self.checkpoint(10))
+        _ = try await first.add(batch, checkpoint: Self.checkpoint(20))
+        _ = try await first.add(batch, source: "other", checkpoint: Self.checkpoint(99, inode: 8))
+        _ = try await first.add(batch)
+        #expect(await first.checkpoint(source: "app") == Self.checkpoint(20))
+        await first.close()
+
+        let second = try fixture.makeSpool()
+        #expect(await second.checkpoint(source: "app") == Self.checkpoint(20))
+        #expect(await second.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
+        #expect(await second.checkpoint(source: "never-seen") == nil)
+        await second.close()
+    }
+
+    @Test func theCheckpointOutlivesTheSegmentsThatCarriedIt() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let batch = try Self.frame()
+        let first = try fixture.makeSpool()
+        _ = try await first.add(batch, checkpoint: Self.checkpoint(10))
+        _ = try await first.add(batch, checkpoint: Self.checkpoint(20))
+        _ = try await first.add(batch, source: "other", checkpoint: Self.checkpoint(99, inode: 8))
+        _ = try await first.add(batch)
+        try await first.release(upTo: 4)
+        #expect(fixture.segmentFiles(of: "app").isEmpty && fixture.segmentFiles(of: "other").isEmpty)
+        await first.close()
+
+        // No segment is left: the positions can only come from the saved checkpoint files.
+        let second = try fixture.makeSpool()
+        #expect(await second.checkpoint(source: "app") == Self.checkpoint(20))
+        #expect(await second.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
+        #expect(await second.heldBatches == 0)
+        // A batch spooled after the restart is newer than the saved position.
+        _ = try await second.add(batch, checkpoint: Self.checkpoint(30))
+        #expect(await second.checkpoint(source: "app") == Self.checkpoint(30))
+        await second.close()
+
+        let third = try fixture.makeSpool()
+        #expect(await third.checkpoint(source: "app") == Self.checkpoint(30))
+        #expect(await third.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
+        await third.close()
+    }
+}
