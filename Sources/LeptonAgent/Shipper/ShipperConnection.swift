@@ -208,10 +208,10 @@ struct ShipperConnection {
                 try await outbound.write(.batch(frame))
                 metrics.wireBytesSent.increment(by: Int64(frame.wireSize))
             case .release(let sequence):
-                let (batches, _) = try await spool.release(upTo: sequence)
+                let (batches, _) = await spool.release(upTo: sequence)
                 metrics.batchesAcknowledged.increment(by: Int64(batches))
             case .dropOversized(let sequence, let size):
-                let records = try await spool.drop(sequence: sequence, reason: "oversized_batch")
+                let records = await spool.drop(sequence: sequence, reason: "oversized_batch")
                 logger.error(
                     "batch larger than the collector accepts, dropped",
                     metadata: ["batch.seq": "\(sequence)", "bytes": "\(size)", "records": "\(records)"]

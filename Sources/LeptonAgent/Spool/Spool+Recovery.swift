@@ -10,7 +10,7 @@ extension Spool {
         var entries: [Entry] = []
         var totalBytes = 0
         var sentMarker: UInt64 = 0
-        var sentDescriptor: Int32 = -1
+        var sentFile: SpoolStateFile?
     }
 
     /// Reads every segment left by a previous run: intact batches are held again, damaged bytes are skipped
@@ -21,7 +21,7 @@ extension Spool {
         var recovered = Recovered()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         for name in names.sorted() where name.hasPrefix("source-") {
-            var log = SpoolLog(name: String(name.dropFirst("source-".count)), directory: root + "/" + name, policy: .block)
+            var log = try SpoolLog(name: String(name.dropFirst("source-".count)), directory: root + "/" + name, policy: .block)
             let found = try recoverLog(&log, metrics: metrics, logger: logger, startIndex: recovered.logs.count)
             recovered.entries += found
             recovered.totalBytes += log.bytes
@@ -29,19 +29,10 @@ extension Spool {
         }
         recovered.entries.sort { $0.sequence < $1.sequence }
 
-        let sentPath = root + "/sent"
-        let descriptor = open(sentPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw AgentError("cannot open \(sentPath): \(SpoolIO.reason())") }
-        recovered.sentDescriptor = descriptor
-        let newest = recovered.entries.last?.sequence ?? 0
-        if let bytes = SpoolIO.read(from: descriptor, at: 0, count: 12) {
-            let sequence = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let checksum = bytes[8..<12].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            // A damaged marker could let eviction drop batches the collector already has: assume all were sent.
-            recovered.sentMarker = CRC32C.checksum(bytes[0..<8]) == checksum ? sequence : newest
-        } else {
-            recovered.sentMarker = newest
-        }
+        let sent = try SpoolStateFile(path: root + "/sent")
+        recovered.sentFile = sent
+        // A lost or damaged mark could let eviction drop batches the collector already has: assume all were sent.
+        recovered.sentMarker = sent.read().flatMap { UInt64($0) } ?? recovered.entries.last?.sequence ?? 0
         if !recovered.entries.isEmpty {
             logger.info(
                 "spool recovered",
@@ -56,12 +47,8 @@ extension Spool {
             .filter { $0.hasSuffix(".seg") }
             .compactMap { UInt64($0.dropLast(4)) }
             .sorted()
-        let head = (try? String(contentsOfFile: log.directory + "/head", encoding: .utf8))
-            .flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? files.first ?? 0
-        if let saved = log.readCheckpointFile() {
-            log.latestCheckpoint = saved
-            log.persistedCheckpointSequence = saved.sequence
-        }
+        let head = log.readHead() ?? files.first ?? 0
+        log.latestCheckpoint = log.readCheckpointFile()
         var entries: [Entry] = []
         var expected = head
         for ordinal in files {
@@ -83,7 +70,17 @@ extension Spool {
             guard descriptor >= 0, let size = SpoolIO.fileSize(descriptor) else {
                 throw AgentError("cannot open spool segment \(path): \(SpoolIO.reason())")
             }
-            let bytes = size == 0 ? [] : SpoolIO.read(from: descriptor, at: 0, count: size) ?? []
+            var bytes: [UInt8] = []
+            if size > 0 {
+                guard let read = SpoolIO.read(from: descriptor, at: 0, count: size) else {
+                    metrics.spoolDamage(kind: "unreadable").increment()
+                    metrics.spoolDamagedBytes.increment(by: Int64(size))
+                    logger.warning("spool segment unreadable, skipped", metadata: ["segment": "\(path)", "error": "\(SpoolIO.reason())"])
+                    log.segments.append(SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: 0))
+                    continue
+                }
+                bytes = read
+            }
             let (found, damage) = bytes.withUnsafeBytes { SpoolRecordFormat.scan($0, maxPayload: maxPayload) }
             for stretch in damage {
                 metrics.spoolDamage(kind: stretch.kind.rawValue).increment()
@@ -120,7 +117,7 @@ extension Spool {
         log.nextOrdinal = max(expected, head)
         // Segments found here are only read: new batches go to a fresh segment, never after damaged bytes.
         log.appendable = false
-        _ = try log.reclaim()
+        if let failure = log.reclaim().failure { throw failure }
         return entries
     }
 }

@@ -64,7 +64,7 @@ public actor Spool {
     /// The highest sequence number ever handed to a connection (persisted in `spool/sent`): batches above it
     /// were never sent, so the collector cannot hold them, and only those may be evicted.
     var sentMarker: UInt64 = 0
-    let sentDescriptor: Int32
+    let sentFile: SpoolStateFile
     /// The highest sequence number handed to a connection by this process.
     var highestSentHere: UInt64 = 0
     /// Tasks waiting for room or for the spool to empty; each re-checks after waking.
@@ -72,6 +72,8 @@ public actor Spool {
     private var subscriber: AsyncStream<Held>.Continuation?
     /// Whether the last write failed, to log a change of state once rather than every batch.
     private var writeFailing = false
+    /// Whether reclaiming space failed last time (logged once per change of state).
+    private var reclaimFailing = false
     private var closed = false
 
     /// Opens the spool under `configuration.directory`, recovering what a previous run left there.
@@ -95,7 +97,7 @@ public actor Spool {
         entries = Deque(recovered.entries)
         totalBytes = recovered.totalBytes
         sentMarker = recovered.sentMarker
-        sentDescriptor = recovered.sentDescriptor
+        sentFile = recovered.sentFile!
         allocator = try SequenceAllocator(stateDirectory: stateDirectory)
         if let newest = recovered.entries.last?.sequence { try allocator.skip(past: newest) }
         metrics.spoolBytes.set(Int64(totalBytes))
@@ -107,7 +109,8 @@ public actor Spool {
 
     /// The tail position to resume `source` from: the newest one spooled or saved.
     func checkpoint(source: String) -> TailCheckpoint? {
-        logIndex[source].flatMap { logs[$0].latestCheckpoint?.checkpoint }
+        guard !closed else { return nil }
+        return logIndex[source].flatMap { logs[$0].latestCheckpoint?.checkpoint }
     }
 
     /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit.
@@ -116,7 +119,12 @@ public actor Spool {
         -> AppendOutcome
     {
         guard !closed else { throw AgentError("the spool is closed (the agent is stopping)") }
-        let log = try log(for: source, policy: policy)
+        let log: Int
+        do {
+            log = try self.log(for: source, policy: policy)
+        } catch {
+            return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
+        }
         let size = SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
             + (checkpoint == nil ? 0 : SpoolRecordFormat.checkpointSize) + SpoolRecordFormat.frameFieldsSize
             + frame.body.readableBytes
@@ -127,7 +135,7 @@ public actor Spool {
                 await waitForChange()
                 continue
             case .dropOldest:
-                if try evict(toFit: size, preferring: log) { continue }
+                if evict(toFit: size, preferring: log) { continue }
             case .dropNewest:
                 break
             }
@@ -142,7 +150,11 @@ public actor Spool {
         if !logs[log].appendable
             || (logs[log].segments.last!.bytes > 0 && logs[log].segments.last!.bytes + bytes.readableBytes > configuration.segmentBytes)
         {
-            try logs[log].openSegment()
+            do {
+                try logs[log].openSegment()
+            } catch {
+                return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
+            }
         }
         let segment = logs[log].segments.count - 1
         let offset = logs[log].segments[segment].bytes
@@ -151,12 +163,7 @@ public actor Spool {
         guard written else {
             let reason = SpoolIO.reason()
             _ = ftruncate(descriptor, off_t(offset))
-            if !writeFailing {
-                writeFailing = true
-                logger.error("cannot write to the spool, dropping batches", metadata: ["source": "\(source)", "error": "\(reason)"])
-            }
-            metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_write_error")
-            return .dropped
+            return writeFailed(source: source, records: Int(frame.recordCount), reason: reason)
         }
         if writeFailing {
             writeFailing = false
@@ -184,6 +191,16 @@ public actor Spool {
         updateGauges()
         subscriber?.yield(Held(sequence: entry.sequence, size: entry.wireSize))
         return .spooled(sequence: numbered.sequence)
+    }
+
+    /// A batch that could not be written (a full or failing disk) is dropped and counted; logged once per change.
+    private func writeFailed(source: String, records: Int, reason: String) -> AppendOutcome {
+        if !writeFailing {
+            writeFailing = true
+            logger.error("cannot write to the spool, dropping batches", metadata: ["source": "\(source)", "error": "\(reason)"])
+        }
+        metrics.dropped(records, source: source, reason: "spool_write_error")
+        return .dropped
     }
 
     /// What is held now, and every batch appended from now on (one subscriber at a time: the live session).
@@ -228,7 +245,8 @@ public actor Spool {
     /// Releases every batch up to and including `sequence` (the collector committed them). Returns how many
     /// batches and records that acknowledged.
     @discardableResult
-    func release(upTo sequence: UInt64) throws -> (batches: Int, records: Int) {
+    func release(upTo sequence: UInt64) -> (batches: Int, records: Int) {
+        guard !closed else { return (0, 0) }
         var batches = 0
         var records = 0
         var touched = Set<Int>()
@@ -240,17 +258,17 @@ public actor Spool {
             records += first.records
             metrics.acknowledged(first.records, source: logs[first.log].name)
         }
-        try reclaim(touched)
+        reclaim(touched)
         return (batches, records)
     }
 
     /// Drops one batch that can never be delivered, counting its records under `reason`; returns how many.
-    func drop(sequence: UInt64, reason: String) throws -> Int {
-        guard let index = position(of: sequence) else { return 0 }
+    func drop(sequence: UInt64, reason: String) -> Int {
+        guard !closed, let index = position(of: sequence) else { return 0 }
         let entry = entries.remove(at: index)
         forget(entry)
         metrics.dropped(entry.records, source: logs[entry.log].name, reason: reason)
-        try reclaim([entry.log])
+        reclaim([entry.log])
         return entry.records
     }
 
@@ -259,6 +277,7 @@ public actor Spool {
     /// they are counted as dropped, and numbering continues above the collector's mark.
     /// Returns the number of records dropped that way.
     func reconcile(highWater: UInt64) throws -> Int {
+        guard !closed else { return 0 }
         try allocator.skip(past: highWater)
         // Removed here, not left to the release that follows WELCOME: counted as dropped, never as acknowledged.
         let lost = entries.indices.filter { entries[$0].sequence <= highWater && entries[$0].sequence > sentMarker }
@@ -271,7 +290,7 @@ public actor Spool {
             dropped += entry.records
             metrics.dropped(entry.records, source: logs[entry.log].name, reason: "sequence_reset")
         }
-        if !touched.isEmpty { try reclaim(touched) }
+        if !touched.isEmpty { reclaim(touched) }
         return dropped
     }
 
@@ -300,11 +319,13 @@ public actor Spool {
         guard !closed else { return }
         closed = true
         sync()
-        for log in logs {
-            for segment in log.segments { Foundation.close(segment.descriptor) }
-        }
+        for log in logs { log.closeFiles() }
         logs.removeAll()
-        Foundation.close(sentDescriptor)
+        entries.removeAll()
+        sentFile.close()
+        subscriber?.finish()
+        subscriber = nil
+        wakeWaiters()
     }
 
     /// Returns once every batch held has been acknowledged, or when the task is cancelled.
@@ -322,15 +343,14 @@ public actor Spool {
             return index
         }
         let directory = configuration.directory + "/source-" + source
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        logs.append(SpoolLog(name: source, directory: directory, policy: policy))
+        logs.append(try SpoolLog(name: source, directory: directory, policy: policy))
         logIndex[source] = logs.count - 1
         return logs.count - 1
     }
 
     private func noteCheckpoint(_ checkpoint: TailCheckpoint?, log: Int) {
         guard let checkpoint else { return }
-        logs[log].latestCheckpoint = (allocator.peek - 1, checkpoint)
+        logs[log].noteCheckpoint(checkpoint, sequence: allocator.peek - 1)
     }
 
     func position(of sequence: UInt64) -> Int? {
@@ -350,10 +370,19 @@ public actor Spool {
         }
     }
 
-    func reclaim(_ touched: Set<Int>) throws {
+    func reclaim(_ touched: Set<Int>) {
+        var failure: (any Error)?
         for log in touched {
-            totalBytes -= try logs[log].reclaim()
+            let result = logs[log].reclaim()
+            totalBytes -= result.freed
+            failure = failure ?? result.failure
         }
+        if let failure, !reclaimFailing {
+            logger.error("cannot free spool space; retrying at the next acknowledgement", metadata: ["error": "\(failure)"])
+        } else if failure == nil && reclaimFailing {
+            logger.info("spool space freed again")
+        }
+        reclaimFailing = failure != nil
         updateGauges()
         wakeWaiters()
     }
@@ -363,6 +392,7 @@ public actor Spool {
         forget(entry)
         let log = logs[entry.log]
         metrics.spoolDamage(kind: "corrupt").increment()
+        metrics.spoolDamagedBytes.increment(by: Int64(entry.size))
         metrics.dropped(entry.records, source: log.name, reason: "spool_corrupt")
         logger.warning(
             "damaged batch in the spool skipped",
@@ -371,12 +401,12 @@ public actor Spool {
                 "records": "\(entry.records)", "reason": "\(detail)",
             ]
         )
-        try? reclaim([entry.log])
+        reclaim([entry.log])
     }
 
     /// Deletes whole unsent segments of `drop_oldest` sources, oldest first and `preferring`'s own first, until
     /// `size` more bytes fit. Returns false when nothing more can be evicted.
-    private func evict(toFit size: Int, preferring preferred: Int) throws -> Bool {
+    private func evict(toFit size: Int, preferring preferred: Int) -> Bool {
         let candidates = [preferred] + logs.indices.filter { $0 != preferred && logs[$0].policy == .dropOldest }
         for log in candidates {
             // The segment being appended to stays; a segment with a batch that may have been sent stays too.
@@ -393,7 +423,7 @@ public actor Spool {
                     "spool full, oldest unsent batches dropped",
                     metadata: ["source": "\(logs[log].name)", "batches": "\(members.count)", "records": "\(records)"]
                 )
-                try reclaim([log])
+                reclaim([log])
                 return true
             }
         }
@@ -404,15 +434,7 @@ public actor Spool {
         highestSentHere = max(highestSentHere, sequence)
         guard sequence > sentMarker else { return }
         sentMarker = sequence
-        Self.writeSentMarker(sequence, to: sentDescriptor)
-    }
-
-    /// `spool/sent`: the sequence number big-endian, then its CRC-32C.
-    static func writeSentMarker(_ sequence: UInt64, to descriptor: Int32) {
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: CRC32C.checksum(bytes).bigEndian) { bytes.append(contentsOf: $0) }
-        _ = bytes.withUnsafeBytes { SpoolIO.write($0, to: descriptor, at: 0) }
+        try? sentFile.write("\(sequence)", sync: false)
     }
 
     private func updateGauges() {

@@ -1,7 +1,6 @@
 import DequeModule
 import Foundation
 import LeptonCore
-import LeptonRuntime
 
 /// One source's chain of segment files under `state_dir/spool/source-NAME/`: `ORDINAL.seg` files, oldest first,
 /// the last one being appended to. `head` names the oldest ordinal still in use, so a segment that disappears
@@ -9,6 +8,7 @@ import LeptonRuntime
 struct SpoolLog {
     struct Segment {
         var ordinal: UInt64
+        /// -1 once the segment was emptied in place and closed (kept only to keep the chain of ordinals whole).
         var descriptor: Int32
         var bytes: Int
         /// Batches in this segment still held (not acknowledged, dropped or found damaged).
@@ -26,12 +26,18 @@ struct SpoolLog {
     var appendable = false
     /// The newest tail position handed to the spool, with the last sequence number allocated at that time.
     var latestCheckpoint: (sequence: UInt64, checkpoint: TailCheckpoint)?
-    var persistedCheckpointSequence: UInt64 = 0
+    /// Whether `latestCheckpoint` is newer than what the `checkpoint` file holds.
+    var checkpointUnsaved = false
+    let headFile: SpoolStateFile
+    let checkpointFile: SpoolStateFile
 
-    init(name: String, directory: String, policy: SpoolPolicy) {
+    init(name: String, directory: String, policy: SpoolPolicy) throws {
         self.name = name
         self.directory = directory
         self.policy = policy
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        headFile = try SpoolStateFile(path: directory + "/head")
+        checkpointFile = try SpoolStateFile(path: directory + "/checkpoint")
     }
 
     var bytes: Int { segments.reduce(0) { $0 + $1.bytes } }
@@ -55,26 +61,35 @@ struct SpoolLog {
         nextOrdinal += 1
         segments.append(Segment(ordinal: ordinal, descriptor: descriptor, bytes: 0, live: 0))
         appendable = true
-        if segments.count == 1 { try writeHead(ordinal) }
+        if segments.count == 1 { try headFile.write("\(ordinal)") }
     }
 
-    func writeHead(_ ordinal: UInt64) throws {
-        try SpoolIO.replace(directory: directory, name: "head", contents: "\(ordinal)\n")
+    /// The oldest ordinal in use, as last saved.
+    func readHead() -> UInt64? {
+        headFile.read().flatMap { UInt64($0) }
     }
 
-    /// Persists the newest checkpoint if the file does not hold it yet.
+    /// The source will resume after `checkpoint` (spooled, or dropped on purpose, with the last sequence number
+    /// allocated at that time).
+    mutating func noteCheckpoint(_ checkpoint: TailCheckpoint, sequence: UInt64) {
+        latestCheckpoint = (sequence, checkpoint)
+        checkpointUnsaved = true
+    }
+
+    /// Saves the newest checkpoint if the file does not hold it yet.
     mutating func persistCheckpoint() throws {
-        guard let (sequence, checkpoint) = latestCheckpoint, sequence > persistedCheckpointSequence else { return }
+        guard checkpointUnsaved, let (sequence, checkpoint) = latestCheckpoint else { return }
         let file = checkpoint.file
-        let line = "\(sequence) \(file.device) \(file.inode) \(file.fingerprintLength) \(file.fingerprint) \(checkpoint.offset)\n"
-        try SpoolIO.replace(directory: directory, name: "checkpoint", contents: line)
-        persistedCheckpointSequence = sequence
+        try checkpointFile.write(
+            "\(sequence) \(file.device) \(file.inode) \(file.fingerprintLength) \(file.fingerprint) \(checkpoint.offset)"
+        )
+        checkpointUnsaved = false
     }
 
-    /// The checkpoint file's content, if it is there and well formed.
+    /// The checkpoint file's content, if it is there and intact.
     func readCheckpointFile() -> (sequence: UInt64, checkpoint: TailCheckpoint)? {
-        guard let text = try? String(contentsOfFile: directory + "/checkpoint", encoding: .utf8) else { return nil }
-        let fields = text.split(whereSeparator: \.isWhitespace)
+        guard let text = checkpointFile.read() else { return nil }
+        let fields = text.split(separator: " ")
         guard fields.count == 6, let sequence = UInt64(fields[0]), let device = UInt64(fields[1]),
             let inode = UInt64(fields[2]), let length = UInt16(fields[3]), let fingerprint = UInt32(fields[4]),
             let offset = Int64(fields[5])
@@ -84,29 +99,46 @@ struct SpoolLog {
     }
 
     /// Deletes or empties segments that hold nothing live any more. The oldest are deleted (after moving `head`
-    /// past them and saving the checkpoint they may carry); one in the middle is emptied in place, keeping the
-    /// chain of ordinals whole. Returns the bytes freed.
-    mutating func reclaim() throws -> Int {
+    /// past them and saving the checkpoint they may carry); one in the middle is emptied in place and closed,
+    /// keeping the chain of ordinals whole. Returns the bytes freed, and the failure that stopped it, if any
+    /// (the state files are rewritten in place, so even a full disk should not).
+    mutating func reclaim() -> (freed: Int, failure: (any Error)?) {
         var freed = 0
-        while let first = segments.first, first.live == 0 {
-            try persistCheckpoint()
-            let next = segments.count > 1 ? segments[1].ordinal : nextOrdinal
-            try writeHead(next)
-            close(first.descriptor)
-            unlink(segmentPath(first.ordinal))
-            freed += first.bytes
-            segments.removeFirst()
-            if segments.isEmpty { appendable = false }
-        }
-        for index in segments.indices where segments[index].live == 0 && segments[index].bytes > 0 {
-            try persistCheckpoint()
-            guard ftruncate(segments[index].descriptor, 0) == 0 else {
-                throw AgentError("cannot empty spool segment \(segmentPath(segments[index].ordinal)): \(SpoolIO.reason())")
+        do {
+            while let first = segments.first, first.live == 0 {
+                try persistCheckpoint()
+                try headFile.write("\(segments.count > 1 ? segments[1].ordinal : nextOrdinal)")
+                if first.descriptor >= 0 { close(first.descriptor) }
+                unlink(segmentPath(first.ordinal))
+                freed += first.bytes
+                segments.removeFirst()
+                if segments.isEmpty { appendable = false }
             }
-            freed += segments[index].bytes
-            segments[index].bytes = 0
+            for index in segments.indices where segments[index].live == 0 && segments[index].descriptor >= 0 {
+                let isWriting = appendable && index == segments.count - 1
+                guard segments[index].bytes > 0 || !isWriting else { continue }
+                try persistCheckpoint()
+                guard ftruncate(segments[index].descriptor, 0) == 0 else {
+                    throw AgentError("cannot empty spool segment \(segmentPath(segments[index].ordinal)): \(SpoolIO.reason())")
+                }
+                freed += segments[index].bytes
+                segments[index].bytes = 0
+                segments[index].dirty = false
+                if !isWriting {
+                    close(segments[index].descriptor)
+                    segments[index].descriptor = -1
+                }
+            }
+        } catch {
+            return (freed, error)
         }
-        return freed
+        return (freed, nil)
+    }
+
+    func closeFiles() {
+        for segment in segments where segment.descriptor >= 0 { close(segment.descriptor) }
+        headFile.close()
+        checkpointFile.close()
     }
 }
 
@@ -152,13 +184,5 @@ enum SpoolIO {
         guard descriptor >= 0 else { return }
         fsync(descriptor)
         close(descriptor)
-    }
-
-    static func replace(directory: String, name: String, contents: String) throws {
-        do {
-            try AtomicFileWriter.replace(directory: directory, name: name, contents: contents, mode: 0o600)
-        } catch {
-            throw AgentError("cannot write spool state: \(error)")
-        }
     }
 }

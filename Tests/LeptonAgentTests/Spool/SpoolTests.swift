@@ -73,7 +73,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         #expect(await Self.held(spool) == [1, 2], "the third append waits for room")
 
-        let released = try await spool.release(upTo: 1)
+        let released = await spool.release(upTo: 1)
         #expect(released.batches == 1 && released.records == 1)
         let result = try #require(await outcome(of: third), "a release that freed a segment wakes the waiting append")
         #expect(try result.get() == .spooled(sequence: 3))
@@ -94,7 +94,7 @@ import Testing
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(await Self.held(spool) == [1])
 
-        try await spool.release(upTo: 1)
+        await spool.release(upTo: 1)
         #expect(
             try await spool.add(batch) == .spooled(sequence: 2),
             "the cancelled append took no sequence number"
@@ -121,7 +121,7 @@ import Testing
             try await spool.add(Self.frame()) == .spooled(sequence: 101),
             "numbering continues above the collector's mark"
         )
-        try await spool.release(upTo: 100)
+        await spool.release(upTo: 100)
         #expect(await Self.held(spool) == [101])
         #expect(
             metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 3,
@@ -210,19 +210,19 @@ import Testing
         #expect(fixture.segmentFiles().count == 3)
         #expect(await spool.heldBytes == 7 * size)
 
-        let partial = try await spool.release(upTo: 2)
+        let partial = await spool.release(upTo: 2)
         #expect(partial.batches == 2 && partial.records == 2)
         #expect(fixture.segmentFiles().count == 3, "the first segment still holds batch 3")
         #expect(await spool.heldBytes == 7 * size)
 
-        try await spool.release(upTo: 4)
+        await spool.release(upTo: 4)
         let names = fixture.segmentFiles().map { ($0 as NSString).lastPathComponent }
         #expect(names == ["0000000000000001.seg", "0000000000000002.seg"])
         #expect(await spool.heldBytes == 4 * size)
         #expect(metrics.sample("lepton_agent_spool_bytes") == Double(4 * size))
         #expect(await Self.held(spool) == [5, 6, 7])
 
-        try await spool.release(upTo: 7)
+        await spool.release(upTo: 7)
         #expect(fixture.segmentFiles().isEmpty)
         #expect(await spool.heldBytes == 0)
         #expect(await spool.heldBatches == 0)
@@ -265,7 +265,7 @@ import Testing
         _ = try await first.add(batch, checkpoint: Self.checkpoint(20))
         _ = try await first.add(batch, source: "other", checkpoint: Self.checkpoint(99, inode: 8))
         _ = try await first.add(batch)
-        try await first.release(upTo: 4)
+        await first.release(upTo: 4)
         #expect(fixture.segmentFiles(of: "app").isEmpty && fixture.segmentFiles(of: "other").isEmpty)
         await first.close()
 
