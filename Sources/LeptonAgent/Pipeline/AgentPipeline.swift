@@ -41,8 +41,11 @@ public struct AgentPipeline: Service {
             logger.info("sources stopped, pending records spooled")
         } else {
             logger.info("all sources ended; waiting for the collector to acknowledge everything")
-            await spool.waitUntilEmpty()
-            logger.info("everything acknowledged")
+            // A stop request (SIGTERM) ends the wait: what is left stays in the spool for the next start.
+            let empty = await cancelWhenGracefulShutdown { await spool.waitUntilEmpty() }
+            if empty {
+                logger.info("everything acknowledged")
+            }
         }
     }
 

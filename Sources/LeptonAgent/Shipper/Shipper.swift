@@ -61,8 +61,7 @@ public struct Shipper: Service {
     private func drain(within timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                await self.spool.waitUntilEmpty()
-                return true
+                return await self.spool.waitUntilEmpty()
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)

@@ -321,7 +321,6 @@ public actor Spool {
         sync()
         for log in logs { log.closeFiles() }
         logs.removeAll()
-        entries.removeAll()
         sentFile.close()
         subscriber?.finish()
         subscriber = nil
@@ -329,10 +328,14 @@ public actor Spool {
     }
 
     /// Returns once every batch held has been acknowledged, or when the task is cancelled.
-    func waitUntilEmpty() async {
-        while !entries.isEmpty && !Task.isCancelled {
+    /// Returns true once every batch held has been acknowledged; false if the task is cancelled or the spool
+    /// closed first.
+    @discardableResult
+    func waitUntilEmpty() async -> Bool {
+        while !entries.isEmpty && !Task.isCancelled && !closed {
             await waitForChange()
         }
+        return entries.isEmpty && !closed
     }
 
     // MARK: - Internals

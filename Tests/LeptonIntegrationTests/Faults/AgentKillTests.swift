@@ -62,9 +62,12 @@ import Testing
         let tailDone = await eventually(timeout: .seconds(60), interval: .milliseconds(500)) {
             (try? await fixture.delivery(stream: "app", produced: tailTotal).stored) == tailTotal
         }
-        // Let the pipe drain and the sensor take a few more samples, then stop cleanly.
-        _ = await eventually(timeout: .seconds(20), interval: .milliseconds(500)) {
-            ((try? await fixture.delivery(stream: "pipe", produced: pipeTotal).stored) ?? 0) >= pipeTotal - 200
+        // Let the pipe drain (until the stored count stops moving), then stop cleanly.
+        var lastStored = -1
+        _ = await eventually(timeout: .seconds(20), interval: .milliseconds(700)) {
+            let stored = (try? await fixture.delivery(stream: "pipe", produced: pipeTotal).stored) ?? 0
+            defer { lastStored = stored }
+            return stored == lastStored
         }
         #expect(await agent.stop() == 0, "agent: \(agent.logs.suffix(3000))")
         try await collector.stop()
