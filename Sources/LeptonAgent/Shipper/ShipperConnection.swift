@@ -210,6 +210,9 @@ struct ShipperConnection {
             case .release(let sequence):
                 let (batches, _) = await spool.release(upTo: sequence)
                 metrics.batchesAcknowledged.increment(by: Int64(batches))
+            case .dropRejected(let sequence):
+                let records = await spool.drop(sequence: sequence, reason: "rejected")
+                logger.error("collector refused a batch as invalid, dropped", metadata: ["batch.seq": "\(sequence)", "records": "\(records)"])
             case .dropOversized(let sequence, let size):
                 let records = await spool.drop(sequence: sequence, reason: "oversized_batch")
                 logger.error(

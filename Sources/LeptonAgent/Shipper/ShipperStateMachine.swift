@@ -13,6 +13,9 @@ public struct ShipperStateMachine: Sendable {
         case sendBatch(sequence: UInt64)
         /// Every batch up to and including this sequence number is committed: release it.
         case release(upTo: UInt64)
+        /// The collector refused this batch as invalid (`invalid_batch`, not retryable): sending it again would
+        /// fail the same way and block everything behind it, so drop and count it.
+        case dropRejected(sequence: UInt64)
         /// The batch can never be accepted (larger than the collector's frame limit): drop and count it.
         case dropOversized(sequence: UInt64, size: Int)
         /// The session is over; close the connection. `retryAfterMilliseconds` is the collector's wish, if any.
@@ -117,6 +120,10 @@ public struct ShipperStateMachine: Sendable {
             return [.close(.goAway(goAway))]
         case (_, .error(let error)):
             state = .closed
+            // The collector checks batches one at a time, in order: the refused one is the oldest unacknowledged.
+            if error.code == .invalidBatch, !error.retryable, let refused = inFlight.first {
+                return [.dropRejected(sequence: refused.sequence), .close(.remoteError(error))]
+            }
             return [.close(.remoteError(error))]
         case (.awaitingWelcome, _), (.established, _):
             return violation("unexpected \(message.frameType) frame")

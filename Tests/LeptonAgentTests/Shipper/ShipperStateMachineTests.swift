@@ -114,6 +114,25 @@ import Testing
         #expect(other.received(.error(error)) == [.close(.remoteError(error))])
     }
 
+    @Test func anInvalidBatchErrorDropsTheOldestUnacknowledgedBatchOnly() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.connected()
+        _ = machine.received(Self.welcome())
+        #expect(machine.enqueue(sequence: 4, size: 10) == [.sendBatch(sequence: 4)])
+        #expect(machine.enqueue(sequence: 5, size: 10) == [.sendBatch(sequence: 5)])
+        _ = machine.received(.ack(Message.Ack(sequence: 4, credit: 10)))
+        let invalid = Message.WireError(code: .invalidBatch, message: "batch 5: bad body")
+        #expect(machine.received(.error(invalid)) == [.dropRejected(sequence: 5), .close(.remoteError(invalid))])
+
+        // A retryable refusal (storage down) keeps the batch for the next session.
+        var other = ShipperStateMachine(agentID: "a")
+        _ = other.connected()
+        _ = other.received(Self.welcome())
+        _ = other.enqueue(sequence: 1, size: 10)
+        let storage = Message.WireError(code: .storageUnavailable, retryable: true, message: "disk full")
+        #expect(other.received(.error(storage)) == [.close(.remoteError(storage))])
+    }
+
     @Test func unexpectedFrameIsAProtocolViolation() {
         var machine = ShipperStateMachine(agentID: "a")
         _ = machine.connected()
