@@ -25,13 +25,17 @@ public struct Agent: Sendable {
                 fsync: config.spool.fsync
             ),
             stateDirectory: stateDirectory,
-            policies: Dictionary(config.sources.map { ($0.name, $0.whenFull) }, uniquingKeysWith: { first, _ in first }),
+            policies: Dictionary(
+                config.sources.map { ($0.name, $0.whenFull) },
+                uniquingKeysWith: { first, _ in first }
+            ),
             metrics: metrics,
             logger: logger
         )
         let link = config.collector
         let serverName: String? =
-            link.serverName ?? ((try? SocketAddress(ipAddress: link.address.host, port: 0)) == nil ? link.address.host : nil)
+            link.serverName
+            ?? ((try? SocketAddress(ipAddress: link.address.host, port: 0)) == nil ? link.address.host : nil)
         let shipper = Shipper(
             configuration: .init(
                 agentID: config.agent.id,
@@ -63,11 +67,23 @@ public struct Agent: Sendable {
             case .sensor(let paths, let interval):
                 built = SensorSource(name: name, paths: paths, interval: interval, metrics: metrics, logger: logger)
             case .stdin(let parser):
-                built = StdinSource(name: name, parser: LineParser(kind: parser), metrics: metrics, logger: logger, descriptor: standardInput)
+                built = StdinSource(
+                    name: name,
+                    parser: LineParser(kind: parser),
+                    metrics: metrics,
+                    logger: logger,
+                    descriptor: standardInput
+                )
             }
             return AgentPipeline.Input(source: built, policy: source.whenFull)
         }
-        let pipeline = AgentPipeline(inputs: inputs, batch: config.batch, spool: spool, metrics: metrics, logger: logger)
+        let pipeline = AgentPipeline(
+            inputs: inputs,
+            batch: config.batch,
+            spool: spool,
+            metrics: metrics,
+            logger: logger
+        )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let admin = config.admin {
             let http = AdminServer.make(

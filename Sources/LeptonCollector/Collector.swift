@@ -64,7 +64,11 @@ public struct Collector: Sendable {
         signals: [UnixSignal] = [.sigterm, .sigint],
         logger: Logger
     ) -> ServiceGroup {
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: signals,
+            logger: logger
+        )
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
         return ServiceGroup(configuration: configuration)
     }

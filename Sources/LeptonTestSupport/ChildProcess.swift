@@ -9,7 +9,8 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// The folder holding this package's built executables (next to the test bundle).
     public static var buildDirectory: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = (executable as NSString).deletingLastPathComponent
         // The test binary may sit inside `X.xctest/` on some platforms.
         while directory.hasSuffix(".xctest") || directory.contains(".xctest/") {
@@ -66,7 +67,11 @@ public final class ChildProcess: @unchecked Sendable {
     public var output: String { (try? String(contentsOfFile: standardOutput, encoding: .utf8)) ?? "" }
 
     /// Runs to completion and returns the exit status.
-    public static func run(_ name: String, _ arguments: [String], directory: String) async throws -> (status: Int32?, process: ChildProcess) {
+    public static func run(
+        _ name: String,
+        _ arguments: [String],
+        directory: String
+    ) async throws -> (status: Int32?, process: ChildProcess) {
         let child = try ChildProcess(name, arguments, directory: directory)
         return (await child.wait(), child)
     }

@@ -19,7 +19,9 @@ public struct PrometheusText: Sendable {
     public func sum(_ name: String, where labels: [String: String] = [:]) -> Double {
         var total = 0.0
         for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                continue
+            }
             let series = line[..<space]
             if labels.allSatisfy({ series.contains("\($0.key)=\"\($0.value)\"") }) { total += value }
         }

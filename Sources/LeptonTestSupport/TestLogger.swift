@@ -4,7 +4,8 @@ import Logging
 
 /// A logger for tests: silent unless `LEPTON_TEST_LOG` is set (to a level such as `debug`).
 public func testLogger(_ label: String) -> Logger {
-    guard let level = ProcessInfo.processInfo.environment["LEPTON_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) else {
+    guard let level = ProcessInfo.processInfo.environment["LEPTON_TEST_LOG"].flatMap(Logger.Level.init(rawValue:))
+    else {
         return Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
     return Logger(label: label, factory: { LogfmtLogHandler(label: $0, level: level) })

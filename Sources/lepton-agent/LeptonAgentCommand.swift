@@ -47,7 +47,10 @@ struct Run: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        logger.info("started", metadata: ["collector": "\(config.collector.address)", "sources": "\(config.sources.count)"])
+        logger.info(
+            "started",
+            metadata: ["collector": "\(config.collector.address)", "sources": "\(config.sources.count)"]
+        )
         let limit = config.collector.shutdownTimeout + .seconds(5)
         try await agent.serviceGroup(gracefulShutdownLimit: limit, logger: logger).run()
         logger.info("stopped")

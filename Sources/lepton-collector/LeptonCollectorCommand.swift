@@ -86,7 +86,8 @@ struct Certs: AsyncParsableCommand {
 
         @Option(
             name: .customLong("host"),
-            help: "A name or IP address agents use to reach the collector; repeat for several (default: 127.0.0.1, localhost)."
+            help:
+                "A name or IP address agents use to reach the collector; repeat for several (default: 127.0.0.1, localhost)."
         )
         var hosts: [String] = []
 
@@ -100,7 +101,9 @@ struct Certs: AsyncParsableCommand {
                     hosts: hosts.isEmpty ? CertificateAuthority.defaultHosts : hosts,
                     force: force
                 )
-                print("wrote \(layout.caCertificate), \(layout.caKey), \(layout.collectorCertificate), \(layout.collectorKey)")
+                print(
+                    "wrote \(layout.caCertificate), \(layout.caKey), \(layout.collectorCertificate), \(layout.collectorKey)"
+                )
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)

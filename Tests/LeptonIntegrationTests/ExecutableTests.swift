@@ -5,19 +5,30 @@ import Testing
 /// The built executables as an operator runs them: certs, check, collector and agent processes.
 @Suite(.serialized) struct ExecutableTests {
     static var packageRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     @Test func certsCollectorAndStdinAgentEndToEnd() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let dir = directory.path
-        #expect(try await ChildProcess.run("lepton-collector", ["certs", "init", "--dir", "pki"], directory: dir).status == 0)
         #expect(
-            try await ChildProcess.run("lepton-collector", ["certs", "issue", "--dir", "pki", "--agent", "edge-07"], directory: dir).status == 0
+            try await ChildProcess.run("lepton-collector", ["certs", "init", "--dir", "pki"], directory: dir).status
+                == 0
+        )
+        #expect(
+            try await ChildProcess.run(
+                "lepton-collector",
+                ["certs", "issue", "--dir", "pki", "--agent", "edge-07"],
+                directory: dir
+            ).status == 0
         )
         // A second init must refuse to replace the CA.
-        #expect(try await ChildProcess.run("lepton-collector", ["certs", "init", "--dir", "pki"], directory: dir).status != 0)
+        #expect(
+            try await ChildProcess.run("lepton-collector", ["certs", "init", "--dir", "pki"], directory: dir).status
+                != 0
+        )
 
         let agentPort = try ChildProcess.freePort()
         let httpPort = try ChildProcess.freePort()
@@ -38,8 +49,13 @@ import Testing
         batch: { max_records: 100, max_bytes: 64KiB, linger: 50ms }
         """.write(toFile: directory.file("agent.yaml"), atomically: true, encoding: .utf8)
 
-        #expect(try await ChildProcess.run("lepton-collector", ["check", "--config", "collector.yaml"], directory: dir).status == 0)
-        #expect(try await ChildProcess.run("lepton-agent", ["check", "--config", "agent.yaml"], directory: dir).status == 0)
+        #expect(
+            try await ChildProcess.run("lepton-collector", ["check", "--config", "collector.yaml"], directory: dir)
+                .status == 0
+        )
+        #expect(
+            try await ChildProcess.run("lepton-agent", ["check", "--config", "agent.yaml"], directory: dir).status == 0
+        )
 
         let collector = try ChildProcess("lepton-collector", ["run", "--config", "collector.yaml"], directory: dir)
         let ready = await eventually(timeout: .seconds(20)) {
@@ -60,7 +76,10 @@ import Testing
         let agentStatus = await agent.wait(timeout: .seconds(60))
         #expect(agentStatus == 0, "agent: \(agent.errorOutput)")
 
-        let query = try await HTTPResponse.get(port: httpPort, path: "/api/v1/query?agent=edge-07&stream=pipe&limit=5000")
+        let query = try await HTTPResponse.get(
+            port: httpPort,
+            path: "/api/v1/query?agent=edge-07&stream=pipe&limit=5000"
+        )
         #expect(query.status == 200)
         let json = try #require(try query.json() as? [String: Any])
         let records = try #require(json["records"] as? [[String: Any]])
@@ -89,7 +108,11 @@ import Testing
         http: { listen: 127.0.0.1:9480 }
         storge: { type: sqlite, path: lepton.db }
         """.write(toFile: directory.file("bad.yaml"), atomically: true, encoding: .utf8)
-        let (status, process) = try await ChildProcess.run("lepton-collector", ["check", "--config", "bad.yaml"], directory: directory.path)
+        let (status, process) = try await ChildProcess.run(
+            "lepton-collector",
+            ["check", "--config", "bad.yaml"],
+            directory: directory.path
+        )
         #expect(status != 0)
         #expect(process.errorOutput.contains("bad.yaml:4:1: storge: unknown key"))
     }
@@ -99,11 +122,24 @@ import Testing
         defer { directory.remove() }
         // The examples name their certificates relative to the config folder, as installed in /etc/lepton.
         _ = try await ChildProcess.run("lepton-collector", ["certs", "init", "--dir", "."], directory: directory.path)
-        _ = try await ChildProcess.run("lepton-collector", ["certs", "issue", "--dir", ".", "--agent", "edge-01"], directory: directory.path)
-        for (example, program) in [("agent-config/agent.yaml", "lepton-agent"), ("collector-config/collector.yaml", "lepton-collector")] {
+        _ = try await ChildProcess.run(
+            "lepton-collector",
+            ["certs", "issue", "--dir", ".", "--agent", "edge-01"],
+            directory: directory.path
+        )
+        for (example, program) in [
+            ("agent-config/agent.yaml", "lepton-agent"), ("collector-config/collector.yaml", "lepton-collector"),
+        ] {
             let copy = directory.file((example as NSString).lastPathComponent)
-            try FileManager.default.copyItem(atPath: (Self.packageRoot as NSString).appendingPathComponent(example), toPath: copy)
-            let (status, process) = try await ChildProcess.run(program, ["check", "--config", copy], directory: directory.path)
+            try FileManager.default.copyItem(
+                atPath: (Self.packageRoot as NSString).appendingPathComponent(example),
+                toPath: copy
+            )
+            let (status, process) = try await ChildProcess.run(
+                program,
+                ["check", "--config", copy],
+                directory: directory.path
+            )
             #expect(status == 0, "\(example): \(process.errorOutput)")
         }
     }

@@ -25,7 +25,10 @@ import Testing
         // One line of 10 KB, alone in its batch; then 100 small lines.
         let big = Array((String(repeating: "x", count: 10_000) + "\n").utf8)
         _ = big.withUnsafeBytes { write(pipe.write, $0.baseAddress, $0.count) }
-        try await Task.sleep(for: .milliseconds(300))
+        let sealed = await eventually(timeout: .seconds(20)) {
+            agent.metrics().value("lepton_agent_batches_sealed_total") == 1
+        }
+        #expect(sealed, "the long line is sealed in a batch of its own")
         _ = try await NumberedLines(descriptor: pipe.write, closing: true, count: 100, perSecond: 10_000).finished()
         try await agent.finished()
         let metrics = agent.metrics()

@@ -19,7 +19,9 @@ import Testing
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1 << 20)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1 << 20))
+                    )
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
                     return try NIOAsyncChannel<Message, Message>(wrappingChannelSynchronously: channel)
                 }
@@ -60,7 +62,9 @@ import Testing
                 pki: pki,
                 collectorPort: port,
                 stateDirectory: directory.file("agent"),
-                sources: [SourceConfig(name: "load", kind: .sensor(paths: ["/proc/loadavg"], interval: .milliseconds(200)))]
+                sources: [
+                    SourceConfig(name: "load", kind: .sensor(paths: ["/proc/loadavg"], interval: .milliseconds(200)))
+                ]
             )
         )
         let reconnected = await eventually(timeout: .seconds(15)) { sessions.value >= 2 }

@@ -73,7 +73,9 @@ public struct AgentPipeline: Service {
             loop: for await event in merge(channel, ticks) {
                 switch event {
                 case .records(let records, let positions):
-                    for sealed in batcher.add(records, positions: positions, now: .now) { try await seal(sealed, input) }
+                    for sealed in batcher.add(records, positions: positions, now: .now) {
+                        try await seal(sealed, input)
+                    }
                 case .tick:
                     if let sealed = batcher.tick(now: .now) { try await seal(sealed, input) }
                 case .finished:
@@ -89,7 +91,12 @@ public struct AgentPipeline: Service {
         let frame = try BatchCodec.encode(batch.records, sequence: 0)
         metrics.batchesSealed.increment()
         do {
-            _ = try await spool.append(frame, source: input.source.name, policy: input.policy, checkpoint: batch.checkpoint)
+            _ = try await spool.append(
+                frame,
+                source: input.source.name,
+                policy: input.policy,
+                checkpoint: batch.checkpoint
+            )
         } catch is CancellationError {
             // A `block` source still waiting for room when the agent is stopped. Lines of a tailed file are read
             // again at the next start (its checkpoint did not move); anything else is lost, and counted.

@@ -50,7 +50,10 @@ public struct Shipper: Service {
                     self.logger.info("spool drained")
                 } else {
                     let left = await self.spool.heldBatches
-                    self.logger.info("shutdown timeout: batches stay in the spool for the next start", metadata: ["batches": "\(left)"])
+                    self.logger.info(
+                        "shutdown timeout: batches stay in the spool for the next start",
+                        metadata: ["batches": "\(left)"]
+                    )
                 }
             }
             try await group.next()
@@ -61,7 +64,7 @@ public struct Shipper: Service {
     private func drain(within timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                return await self.spool.waitUntilEmpty()
+                await self.spool.waitUntilEmpty()
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
@@ -92,7 +95,13 @@ public struct Shipper: Service {
             case .retryAfter(let wanted):
                 delay = wanted + Self.jitter(upTo: wanted / 2)
             case .failed:
-                delay = Self.jitter(upTo: Self.backoffCeiling(attempt: attempt, initial: configuration.reconnectInitial, max: configuration.reconnectMax))
+                delay = Self.jitter(
+                    upTo: Self.backoffCeiling(
+                        attempt: attempt,
+                        initial: configuration.reconnectInitial,
+                        max: configuration.reconnectMax
+                    )
+                )
                 attempt += 1
             }
             logger.debug("reconnecting", metadata: ["delay_ms": "\(delay.milliseconds)"])

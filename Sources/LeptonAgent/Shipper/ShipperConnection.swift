@@ -44,8 +44,11 @@ struct ShipperConnection {
         let outcome = await withTaskCancellationHandler {
             do {
                 return try await session(connection)
-            } catch where !Task.isCancelled {
-                logger.warning("connection to collector lost", metadata: ["address": "\(address)", "reason": "\(error)"])
+            } catch  where !Task.isCancelled {
+                logger.warning(
+                    "connection to collector lost",
+                    metadata: ["address": "\(address)", "reason": "\(error)"]
+                )
                 return .failed
             } catch {
                 return .failed
@@ -105,7 +108,9 @@ struct ShipperConnection {
             var maxFrameBytes = Int.max
             var nonce: UInt64 = 0
 
-            if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) { return outcome }
+            if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) {
+                return outcome
+            }
             let ticks = AsyncTimerSequence(interval: .seconds(1), clock: .continuous).map { _ in Event.tick }
             // `merge` ends only when every side ends: mark the end of the inbound side explicitly.
             let messages = chain(inbound.map { Event.message($0) }, [Event.closed].async)
@@ -132,13 +137,19 @@ struct ShipperConnection {
                     actions = machine.enqueue(sequence: entry.sequence, size: entry.size)
                 case .closed:
                     if !Task.isCancelled {
-                        logger.warning("collector closed the connection", metadata: ["address": "\(configuration.address)"])
+                        logger.warning(
+                            "collector closed the connection",
+                            metadata: ["address": "\(configuration.address)"]
+                        )
                     }
                     return .failed
                 case .tick:
                     guard machine.isEstablished else {
                         if ContinuousClock.now - lastHeard > configuration.connectTimeout {
-                            logger.warning("collector did not answer HELLO, reconnecting", metadata: ["address": "\(configuration.address)"])
+                            logger.warning(
+                                "collector did not answer HELLO, reconnecting",
+                                metadata: ["address": "\(configuration.address)"]
+                            )
                             return .failed
                         }
                         continue
@@ -155,7 +166,10 @@ struct ShipperConnection {
                     if ContinuousClock.now - lastHeard > heartbeat * 3 {
                         logger.warning(
                             "collector silent, reconnecting",
-                            metadata: ["address": "\(configuration.address)", "silent_ms": "\((ContinuousClock.now - lastHeard).milliseconds)"]
+                            metadata: [
+                                "address": "\(configuration.address)",
+                                "silent_ms": "\((ContinuousClock.now - lastHeard).milliseconds)",
+                            ]
                         )
                         return .failed
                     }
@@ -212,7 +226,10 @@ struct ShipperConnection {
                 metrics.batchesAcknowledged.increment(by: Int64(batches))
             case .dropRejected(let sequence):
                 let records = await spool.drop(sequence: sequence, reason: "rejected")
-                logger.error("collector refused a batch as invalid, dropped", metadata: ["batch.seq": "\(sequence)", "records": "\(records)"])
+                logger.error(
+                    "collector refused a batch as invalid, dropped",
+                    metadata: ["batch.seq": "\(sequence)", "records": "\(records)"]
+                )
             case .dropOversized(let sequence, let size):
                 let records = await spool.drop(sequence: sequence, reason: "oversized_batch")
                 logger.error(
@@ -222,13 +239,22 @@ struct ShipperConnection {
             case .close(let reason):
                 switch reason {
                 case .goAway(let goAway):
-                    logger.info("collector asked to reconnect later", metadata: ["reason": "\(goAway.reason)", "retry_after_ms": "\(goAway.retryAfterMilliseconds)"])
+                    logger.info(
+                        "collector asked to reconnect later",
+                        metadata: ["reason": "\(goAway.reason)", "retry_after_ms": "\(goAway.retryAfterMilliseconds)"]
+                    )
                     return .retryAfter(.milliseconds(goAway.retryAfterMilliseconds))
                 case .remoteError(let error):
                     if error.retryable {
-                        logger.warning("collector refused a batch, will retry", metadata: ["error.code": "\(error.code)", "error": "\(error.message)"])
+                        logger.warning(
+                            "collector refused a batch, will retry",
+                            metadata: ["error.code": "\(error.code)", "error": "\(error.message)"]
+                        )
                     } else {
-                        logger.error("collector ended the session", metadata: ["error.code": "\(error.code)", "error": "\(error.message)"])
+                        logger.error(
+                            "collector ended the session",
+                            metadata: ["error.code": "\(error.code)", "error": "\(error.message)"]
+                        )
                     }
                     return .failed
                 case .protocolViolation(let text):

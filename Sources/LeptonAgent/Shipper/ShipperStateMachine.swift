@@ -133,7 +133,9 @@ public struct ShipperStateMachine: Sendable {
     /// A batch this machine asked to send turned out to be gone from the spool (evicted, or its bytes damaged):
     /// its credit is free again.
     public mutating func vanished(sequence: UInt64) -> [Action] {
-        guard state == .established, let index = inFlight.firstIndex(where: { $0.sequence == sequence }) else { return [] }
+        guard state == .established, let index = inFlight.firstIndex(where: { $0.sequence == sequence }) else {
+            return []
+        }
         credit += UInt64(inFlight.remove(at: index).size)
         return sendWithinCredit()
     }

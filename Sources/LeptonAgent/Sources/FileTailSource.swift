@@ -52,7 +52,9 @@ struct FileTailSource: Source {
                 }
                 continue
             }
-            let count = buffer.withUnsafeMutableBytes { pread(current.descriptor, $0.baseAddress, $0.count, off_t(current.offset)) }
+            let count = buffer.withUnsafeMutableBytes {
+                pread(current.descriptor, $0.baseAddress, $0.count, off_t(current.offset))
+            }
             if count > 0 {
                 let start = current.offset
                 current.offset += Int64(count)
@@ -70,7 +72,10 @@ struct FileTailSource: Source {
                 continue
             }
             if count < 0 && errno != EINTR {
-                logger.warning("read failed, reopening", metadata: ["source": "\(name)", "path": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+                logger.warning(
+                    "read failed, reopening",
+                    metadata: ["source": "\(name)", "path": "\(path)", "error": "\(String(cString: strerror(errno)))"]
+                )
                 close(current.descriptor)
                 file = nil
                 try await Task.sleep(for: pollInterval)
@@ -93,7 +98,10 @@ struct FileTailSource: Source {
                     continue
                 }
                 if Int64(status.st_size) < current.offset {
-                    logger.info("file truncated, reading from the start", metadata: ["source": "\(name)", "path": "\(path)"])
+                    logger.info(
+                        "file truncated, reading from the start",
+                        metadata: ["source": "\(name)", "path": "\(path)"]
+                    )
                     await finishLine(&reader, file: current, output: output)
                     current.offset = 0
                     // New content: checkpoints from now on must name it, not the old first bytes.
@@ -125,7 +133,10 @@ struct FileTailSource: Source {
             if file.identity.matches(checkpoint.file, descriptor: file.descriptor) {
                 let size = Int64(SpoolIO.fileSize(file.descriptor) ?? 0)
                 file.offset = checkpoint.offset <= size ? checkpoint.offset : 0
-                logger.info("resuming file", metadata: ["source": "\(name)", "path": "\(path)", "offset": "\(file.offset)"])
+                logger.info(
+                    "resuming file",
+                    metadata: ["source": "\(name)", "path": "\(path)", "offset": "\(file.offset)"]
+                )
                 return file
             }
             close(file.descriptor)

@@ -36,7 +36,9 @@ struct SensorSource: Source {
                 }
                 let base = paths.count == 1 ? name : "\(name).\(Self.sanitize(path))"
                 for (field, value) in Self.parse(content) {
-                    records.append(Record(stream: Self.streamName(base: base, field: field), timestamp: now, value: .number(value)))
+                    records.append(
+                        Record(stream: Self.streamName(base: base, field: field), timestamp: now, value: .number(value))
+                    )
                 }
             }
             metrics.produced(records.count, source: name)

@@ -21,7 +21,11 @@ extension Spool {
         var recovered = Recovered()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         for name in names.sorted() where name.hasPrefix("source-") {
-            var log = try SpoolLog(name: String(name.dropFirst("source-".count)), directory: root + "/" + name, policy: .block)
+            var log = try SpoolLog(
+                name: String(name.dropFirst("source-".count)),
+                directory: root + "/" + name,
+                policy: .block
+            )
             let found = try recoverLog(&log, metrics: metrics, logger: logger, startIndex: recovered.logs.count)
             recovered.entries += found
             recovered.totalBytes += log.bytes
@@ -42,7 +46,12 @@ extension Spool {
         return recovered
     }
 
-    private static func recoverLog(_ log: inout SpoolLog, metrics: AgentMetrics, logger: Logger, startIndex: Int) throws -> [Entry] {
+    private static func recoverLog(
+        _ log: inout SpoolLog,
+        metrics: AgentMetrics,
+        logger: Logger,
+        startIndex: Int
+    ) throws -> [Entry] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: log.directory)) ?? [])
             .filter { $0.hasSuffix(".seg") }
             .compactMap { UInt64($0.dropLast(4)) }
@@ -62,7 +71,10 @@ extension Spool {
                 metrics.spoolDamage(kind: "missing_segment").increment(by: Int64(ordinal - expected))
                 logger.warning(
                     "spool segments missing, their batches are lost",
-                    metadata: ["source": "\(log.name)", "from": "\(log.segmentPath(expected))", "count": "\(ordinal - expected)"]
+                    metadata: [
+                        "source": "\(log.name)", "from": "\(log.segmentPath(expected))",
+                        "count": "\(ordinal - expected)",
+                    ]
                 )
             }
             expected = ordinal + 1
@@ -75,8 +87,13 @@ extension Spool {
                 guard let read = SpoolIO.read(from: descriptor, at: 0, count: size) else {
                     metrics.spoolDamage(kind: "unreadable").increment()
                     metrics.spoolDamagedBytes.increment(by: Int64(size))
-                    logger.warning("spool segment unreadable, skipped", metadata: ["segment": "\(path)", "error": "\(SpoolIO.reason())"])
-                    log.segments.append(SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: 0))
+                    logger.warning(
+                        "spool segment unreadable, skipped",
+                        metadata: ["segment": "\(path)", "error": "\(SpoolIO.reason())"]
+                    )
+                    log.segments.append(
+                        SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: 0)
+                    )
                     continue
                 }
                 bytes = read
@@ -92,7 +109,8 @@ extension Spool {
                     "damaged bytes in the spool skipped",
                     metadata: [
                         "segment": "\(path)", "offset": "\(stretch.offset)", "bytes": "\(stretch.bytes)",
-                        "kind": "\(stretch.kind.rawValue)", "records": "\(stretch.records.map(String.init) ?? "unknown")",
+                        "kind": "\(stretch.kind.rawValue)",
+                        "records": "\(stretch.records.map(String.init) ?? "unknown")",
                     ]
                 )
             }
@@ -112,7 +130,9 @@ extension Spool {
                     log.latestCheckpoint = (batch.header.sequence, checkpoint)
                 }
             }
-            log.segments.append(SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: found.count))
+            log.segments.append(
+                SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: found.count)
+            )
         }
         log.nextOrdinal = max(expected, head)
         // Segments found here are only read: new batches go to a fresh segment, never after damaged bytes.

@@ -115,7 +115,12 @@ public actor Spool {
 
     /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit.
     /// Throws `CancellationError` if the task is cancelled while a `block` source waits for room.
-    func append(_ frame: Message.BatchFrame, source: String, policy: SpoolPolicy, checkpoint: TailCheckpoint?) async throws
+    func append(
+        _ frame: Message.BatchFrame,
+        source: String,
+        policy: SpoolPolicy,
+        checkpoint: TailCheckpoint?
+    ) async throws
         -> AppendOutcome
     {
         guard !closed else { throw AgentError("the spool is closed (the agent is stopping)") }
@@ -125,7 +130,8 @@ public actor Spool {
         } catch {
             return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
         }
-        let size = SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
+        let size =
+            SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
             + (checkpoint == nil ? 0 : SpoolRecordFormat.checkpointSize) + SpoolRecordFormat.frameFieldsSize
             + frame.body.readableBytes
         while totalBytes + size > configuration.maxBytes {
@@ -148,7 +154,8 @@ public actor Spool {
         numbered.sequence = try allocator.allocate()
         let bytes = SpoolRecordFormat.encode(numbered, source: source, checkpoint: checkpoint)
         if !logs[log].appendable
-            || (logs[log].segments.last!.bytes > 0 && logs[log].segments.last!.bytes + bytes.readableBytes > configuration.segmentBytes)
+            || (logs[log].segments.last!.bytes > 0
+                && logs[log].segments.last!.bytes + bytes.readableBytes > configuration.segmentBytes)
         {
             do {
                 try logs[log].openSegment()
@@ -197,7 +204,10 @@ public actor Spool {
     private func writeFailed(source: String, records: Int, reason: String) -> AppendOutcome {
         if !writeFailing {
             writeFailing = true
-            logger.error("cannot write to the spool, dropping batches", metadata: ["source": "\(source)", "error": "\(reason)"])
+            logger.error(
+                "cannot write to the spool, dropping batches",
+                metadata: ["source": "\(source)", "error": "\(reason)"]
+            )
         }
         metrics.dropped(records, source: source, reason: "spool_write_error")
         return .dropped
@@ -232,7 +242,10 @@ public actor Spool {
             guard case .header(let header) = SpoolRecordFormat.header(raw, maxPayload: Self.maxPayload),
                 header.sequence == sequence, header.entrySize == raw.count
             else { return nil }
-            return SpoolRecordFormat.decodePayload(UnsafeRawBufferPointer(rebasing: raw[header.size...]), header: header)
+            return SpoolRecordFormat.decodePayload(
+                UnsafeRawBufferPointer(rebasing: raw[header.size...]),
+                header: header
+            )
         }
         guard let (_, frame) = decoded else {
             damaged(at: index, detail: "checksum mismatch")
@@ -381,7 +394,10 @@ public actor Spool {
             failure = failure ?? result.failure
         }
         if let failure, !reclaimFailing {
-            logger.error("cannot free spool space; retrying at the next acknowledgement", metadata: ["error": "\(failure)"])
+            logger.error(
+                "cannot free spool space; retrying at the next acknowledgement",
+                metadata: ["error": "\(failure)"]
+            )
         } else if failure == nil && reclaimFailing {
             logger.info("spool space freed again")
         }
@@ -400,7 +416,8 @@ public actor Spool {
         logger.warning(
             "damaged batch in the spool skipped",
             metadata: [
-                "segment": "\(log.segmentPath(entry.ordinal))", "offset": "\(entry.offset)", "batch.seq": "\(entry.sequence)",
+                "segment": "\(log.segmentPath(entry.ordinal))", "offset": "\(entry.offset)",
+                "batch.seq": "\(entry.sequence)",
                 "records": "\(entry.records)", "reason": "\(detail)",
             ]
         )
@@ -414,7 +431,9 @@ public actor Spool {
         for log in candidates {
             // The segment being appended to stays; a segment with a batch that may have been sent stays too.
             for segment in logs[log].segments.dropLast() where segment.live > 0 {
-                let members = entries.indices.filter { entries[$0].log == log && entries[$0].ordinal == segment.ordinal }
+                let members = entries.indices.filter {
+                    entries[$0].log == log && entries[$0].ordinal == segment.ordinal
+                }
                 guard members.allSatisfy({ entries[$0].sequence > sentMarker }) else { continue }
                 var records = 0
                 for index in members.reversed() {

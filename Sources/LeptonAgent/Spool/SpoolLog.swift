@@ -119,7 +119,9 @@ struct SpoolLog {
                 guard segments[index].bytes > 0 || !isWriting else { continue }
                 try persistCheckpoint()
                 guard ftruncate(segments[index].descriptor, 0) == 0 else {
-                    throw AgentError("cannot empty spool segment \(segmentPath(segments[index].ordinal)): \(SpoolIO.reason())")
+                    throw AgentError(
+                        "cannot empty spool segment \(segmentPath(segments[index].ordinal)): \(SpoolIO.reason())"
+                    )
                 }
                 freed += segments[index].bytes
                 segments[index].bytes = 0
@@ -165,7 +167,9 @@ enum SpoolIO {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            let got = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done))
+            }
             if got < 0 && errno == EINTR { continue }
             guard got > 0 else { return nil }
             done += got

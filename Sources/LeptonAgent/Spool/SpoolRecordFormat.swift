@@ -126,7 +126,8 @@ enum SpoolRecordFormat {
         let size = fixedHeaderSize + nameLength + 4
         guard bytes.count >= size else { return .incomplete }
         let stored = bytes.loadBigEndian(UInt32.self, at: fixedHeaderSize + nameLength)
-        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<(fixedHeaderSize + nameLength)])) == stored else {
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<(fixedHeaderSize + nameLength)])) == stored
+        else {
             return .corrupt
         }
         let payloadLength = Int(bytes.loadBigEndian(UInt32.self, at: 4))
@@ -137,15 +138,23 @@ enum SpoolRecordFormat {
                 sequence: bytes.loadBigEndian(UInt64.self, at: 8),
                 records: Int(bytes.loadBigEndian(UInt32.self, at: 16)),
                 payloadChecksum: bytes.loadBigEndian(UInt32.self, at: 20),
-                source: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[fixedHeaderSize..<(fixedHeaderSize + nameLength)]), as: UTF8.self),
+                source: String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[fixedHeaderSize..<(fixedHeaderSize + nameLength)]),
+                    as: UTF8.self
+                ),
                 size: size
             )
         )
     }
 
     /// The checkpoint and the batch frame in a payload whose checksum was verified; nil when its fields do not add up.
-    static func decodePayload(_ payload: UnsafeRawBufferPointer, header: Header) -> (TailCheckpoint?, Message.BatchFrame)? {
-        guard payload.count == header.payloadLength, CRC32C.checksum(payload) == header.payloadChecksum else { return nil }
+    static func decodePayload(
+        _ payload: UnsafeRawBufferPointer,
+        header: Header
+    ) -> (TailCheckpoint?, Message.BatchFrame)? {
+        guard payload.count == header.payloadLength, CRC32C.checksum(payload) == header.payloadChecksum else {
+            return nil
+        }
         var position = 1
         var checkpoint: TailCheckpoint?
         if payload[0] & 1 != 0 {
@@ -210,17 +219,31 @@ enum SpoolRecordFormat {
                     // A valid header whose payload runs past the end: a write cut short.
                     closeJunk(at: position)
                     damage.append(
-                        Damage(kind: .truncated, offset: position, bytes: rest.count, records: header.records, source: header.source)
+                        Damage(
+                            kind: .truncated,
+                            offset: position,
+                            bytes: rest.count,
+                            records: header.records,
+                            source: header.source
+                        )
                     )
                     return (found, damage)
                 }
                 closeJunk(at: position)
                 let payload = UnsafeRawBufferPointer(rebasing: rest[header.size..<header.entrySize])
                 if let (checkpoint, frame) = decodePayload(payload, header: header) {
-                    found.append(Found(header: header, offset: position, checkpoint: checkpoint, wireSize: frame.wireSize))
+                    found.append(
+                        Found(header: header, offset: position, checkpoint: checkpoint, wireSize: frame.wireSize)
+                    )
                 } else {
                     damage.append(
-                        Damage(kind: .corrupt, offset: position, bytes: header.entrySize, records: header.records, source: header.source)
+                        Damage(
+                            kind: .corrupt,
+                            offset: position,
+                            bytes: header.entrySize,
+                            records: header.records,
+                            source: header.source
+                        )
                     )
                 }
                 position += header.entrySize

@@ -17,9 +17,12 @@ struct SpoolStateFile {
 
     /// The text last written, or nil when the file is new, damaged or from another format.
     func read() -> String? {
-        guard let bytes = SpoolIO.read(from: descriptor, at: 0, count: Self.size), bytes.last == 0x0A else { return nil }
+        guard let bytes = SpoolIO.read(from: descriptor, at: 0, count: Self.size), bytes.last == 0x0A else {
+            return nil
+        }
         let line = String(decoding: bytes.dropLast(), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16) else {
+        guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16)
+        else {
             return nil
         }
         let text = String(line[..<space])
@@ -32,7 +35,8 @@ struct SpoolStateFile {
         var line = Array("\(text) \(String(CRC32C.checksum(Array(text.utf8)), radix: 16))".utf8)
         precondition(line.count < Self.size, "spool state text too long: \(text)")
         line += [UInt8](repeating: 0x20, count: Self.size - 1 - line.count) + [0x0A]
-        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: 0) }), !sync || fdatasync(descriptor) == 0 else {
+        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: 0) }), !sync || fdatasync(descriptor) == 0
+        else {
             throw AgentError("cannot write spool state file \(path): \(SpoolIO.reason())")
         }
     }

@@ -204,7 +204,8 @@ struct PointJSON: Encodable {
         try container.encode(record.timestamp, forKey: .time)
         switch record.value {
         case .number(let value) where value.isNaN: try container.encode("NaN", forKey: .value)
-        case .number(let value) where value.isInfinite: try container.encode(value > 0 ? "+Inf" : "-Inf", forKey: .value)
+        case .number(let value) where value.isInfinite:
+            try container.encode(value > 0 ? "+Inf" : "-Inf", forKey: .value)
         case .number(let value): try container.encode(value, forKey: .value)
         case .text(let text): try container.encode(text, forKey: .text)
         }

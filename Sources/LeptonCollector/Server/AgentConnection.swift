@@ -81,12 +81,20 @@ struct AgentConnection {
                         case .closed:
                             return
                         case .shutdown:
-                            actions = session?.machine.shutdown(
-                                retryAfterMilliseconds: UInt32(clamping: configuration.shutdownRetryAfter.milliseconds)
-                            ) ?? [.send(.goAway(Self.goAway(configuration.shutdownRetryAfter))), .close]
+                            actions =
+                                session?.machine.shutdown(
+                                    retryAfterMilliseconds: UInt32(
+                                        clamping: configuration.shutdownRetryAfter.milliseconds
+                                    )
+                                ) ?? [.send(.goAway(Self.goAway(configuration.shutdownRetryAfter))), .close]
                         }
                         if var current = session {
-                            let open = try await perform(actions, session: &current, outbound: outbound, welcomed: welcomed)
+                            let open = try await perform(
+                                actions,
+                                session: &current,
+                                outbound: outbound,
+                                welcomed: welcomed
+                            )
                             session = current
                             if !open { return }
                         } else {
@@ -96,7 +104,10 @@ struct AgentConnection {
                     }
                 } catch let error as WireDecodingError {
                     metrics.reject(error.code == .frameTooLarge ? "frame_too_large" : "malformed_frame")
-                    logger.warning("rejected frame", metadata: ["agent.id": "\(session?.machine.agentID ?? "")", "error": "\(error)"])
+                    logger.warning(
+                        "rejected frame",
+                        metadata: ["agent.id": "\(session?.machine.agentID ?? "")", "error": "\(error)"]
+                    )
                     try? await outbound.write(.error(Message.WireError(code: error.code, message: error.message)))
                 }
             }
@@ -136,7 +147,9 @@ struct AgentConnection {
                     queue.append(contentsOf: session.machine.highWaterLoaded(highWater))
                 } catch {
                     logger.error("storage error", metadata: ["agent.id": "\(agent)", "error": "\(error)"])
-                    queue.append(contentsOf: session.machine.commitFailed("cannot read the agent's high-water mark: \(error)"))
+                    queue.append(
+                        contentsOf: session.machine.commitFailed("cannot read the agent's high-water mark: \(error)")
+                    )
                 }
             case .send(let message):
                 try await outbound.write(message)
@@ -146,16 +159,24 @@ struct AgentConnection {
                     metrics.sessions.increment()
                     logger.info(
                         "agent connected",
-                        metadata: ["agent.id": "\(session.machine.agentID ?? "")", "batch.high_water": "\(welcome.highWaterSequence)"]
+                        metadata: [
+                            "agent.id": "\(session.machine.agentID ?? "")",
+                            "batch.high_water": "\(welcome.highWaterSequence)",
+                        ]
                     )
                 }
-                if case .error(let error) = message { record(error, agent: session.machine.agentID ?? session.identity) }
+                if case .error(let error) = message {
+                    record(error, agent: session.machine.agentID ?? session.identity)
+                }
             case .commit(let batch):
                 queue.append(contentsOf: await commit(batch, session: &session))
             case .duplicate(let sequence):
                 let agent = session.machine.agentID ?? session.identity
                 metrics.duplicateBatches.increment()
-                logger.debug("duplicate batch acknowledged", metadata: ["agent.id": "\(agent)", "batch.seq": "\(sequence)"])
+                logger.debug(
+                    "duplicate batch acknowledged",
+                    metadata: ["agent.id": "\(agent)", "batch.seq": "\(sequence)"]
+                )
                 // Only a counter is at stake (the batch is stored): on a storage error it is ACKed all the same.
                 do {
                     try await sink.recordDuplicate(agent: agent)
@@ -197,7 +218,9 @@ struct AgentConnection {
                     // Expected once per agent restart (sequence numbers are reserved in blocks): not a warning.
                     logger.info(
                         "sequence gap",
-                        metadata: ["agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "batch.skipped": "\(skipped)"]
+                        metadata: [
+                            "agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "batch.skipped": "\(skipped)",
+                        ]
                     )
                 }
             case .duplicate:
@@ -205,7 +228,10 @@ struct AgentConnection {
             }
             return session.machine.committed(batch)
         } catch {
-            logger.error("storage error, batch refused", metadata: ["agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "error": "\(error)"])
+            logger.error(
+                "storage error, batch refused",
+                metadata: ["agent.id": "\(agent)", "batch.seq": "\(batch.sequence)", "error": "\(error)"]
+            )
             return session.machine.commitFailed("storage unavailable: \(error)")
         }
     }
@@ -213,7 +239,10 @@ struct AgentConnection {
     private func record(_ error: Message.WireError, agent: String) {
         let reason = error.code.description
         metrics.reject(reason)
-        logger.warning("session refused", metadata: ["agent.id": "\(agent)", "error.code": "\(reason)", "error": "\(error.message)"])
+        logger.warning(
+            "session refused",
+            metadata: ["agent.id": "\(agent)", "error.code": "\(reason)", "error": "\(error.message)"]
+        )
     }
 
     /// `127.0.0.1:50412` or `[::1]:50412`.
@@ -224,7 +253,11 @@ struct AgentConnection {
     }
 
     static func goAway(_ retryAfter: Duration) -> Message.GoAway {
-        Message.GoAway(reason: .shuttingDown, retryAfterMilliseconds: UInt32(clamping: retryAfter.milliseconds), text: "collector shutting down")
+        Message.GoAway(
+            reason: .shuttingDown,
+            retryAfterMilliseconds: UInt32(clamping: retryAfter.milliseconds),
+            text: "collector shutting down"
+        )
     }
 }
 

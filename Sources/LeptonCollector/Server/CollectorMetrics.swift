@@ -26,37 +26,48 @@ public struct CollectorMetrics: Sendable {
         self.registry = registry
         records = registry.counter("lepton_collector_records_total", help: "Records committed to the store.")
         batches = registry.counter("lepton_collector_batches_total", help: "Batches committed to the store.")
-        duplicateBatches = registry.counter("lepton_collector_duplicate_batches_total",
+        duplicateBatches = registry.counter(
+            "lepton_collector_duplicate_batches_total",
             help: "Resent batches at or below the agent's high-water mark, acknowledged and not stored again."
         )
         // No agent label (thousands of agents): per-agent counts are in `/api/v1/agents`.
-        sequenceGaps = registry.counter("lepton_collector_sequence_gaps_total",
-            help: "Stored batches whose sequence number jumped past the agent's high-water mark + 1 (expected after restarts)."
+        sequenceGaps = registry.counter(
+            "lepton_collector_sequence_gaps_total",
+            help:
+                "Stored batches whose sequence number jumped past the agent's high-water mark + 1 (expected after restarts)."
         )
-        sequenceGapNumbers = registry.counter("lepton_collector_sequence_gap_numbers_total",
+        sequenceGapNumbers = registry.counter(
+            "lepton_collector_sequence_gap_numbers_total",
             help: "Sequence numbers skipped by those jumps: unused by the agent, or batches it dropped or lost."
         )
-        compressedBytes = registry.counter("lepton_collector_received_bytes_total",
+        compressedBytes = registry.counter(
+            "lepton_collector_received_bytes_total",
             help: "Batch bytes received, as sent on the wire and after decompression.",
             labels: [("form", "compressed")]
         )
-        rawBytes = registry.counter("lepton_collector_received_bytes_total",
+        rawBytes = registry.counter(
+            "lepton_collector_received_bytes_total",
             help: "Batch bytes received, as sent on the wire and after decompression.",
             labels: [("form", "raw")]
         )
         sessions = registry.gauge("lepton_collector_sessions", help: "Agent sessions past the handshake.")
         // No agent label either: the reports themselves are in `/api/v1/agents`.
-        agentReports = registry.counter("lepton_collector_agent_reports_total",
+        agentReports = registry.counter(
+            "lepton_collector_agent_reports_total",
             help: "STATS frames received: agents reporting their record counts."
         )
         commitSeconds = registry.durationHistogram(
             "lepton_collector_commit_seconds",
             help: "Time to commit one batch to the store.",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500), .seconds(2)]
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500),
+                .seconds(2),
+            ]
         )
         var rejects: [String: Counter] = [:]
         for reason in Self.rejectReasons {
-            rejects[reason] = registry.counter("lepton_collector_rejects_total",
+            rejects[reason] = registry.counter(
+                "lepton_collector_rejects_total",
                 help: "Connections or batches refused, by reason.",
                 labels: [("reason", reason)]
             )

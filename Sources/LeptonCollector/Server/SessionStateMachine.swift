@@ -12,7 +12,12 @@ public struct SessionStateMachine: Sendable {
         public var maxBatchRawBytes: UInt32
         public var heartbeatMilliseconds: UInt32
 
-        public init(creditWindowBytes: UInt64, maxFrameBytes: UInt32, maxBatchRawBytes: UInt32, heartbeatMilliseconds: UInt32) {
+        public init(
+            creditWindowBytes: UInt64,
+            maxFrameBytes: UInt32,
+            maxBatchRawBytes: UInt32,
+            heartbeatMilliseconds: UInt32
+        ) {
             self.creditWindowBytes = creditWindowBytes
             self.maxFrameBytes = maxFrameBytes
             self.maxBatchRawBytes = maxBatchRawBytes
@@ -68,10 +73,16 @@ public struct SessionStateMachine: Sendable {
             return []
         case (.awaitingHello, .hello(let hello)):
             guard hello.protocolVersion == WireProtocol.version else {
-                return fail(.unsupportedVersion, "protocol version \(hello.protocolVersion) is not supported; this collector speaks \(WireProtocol.version)")
+                return fail(
+                    .unsupportedVersion,
+                    "protocol version \(hello.protocolVersion) is not supported; this collector speaks \(WireProtocol.version)"
+                )
             }
             guard hello.agentID == peerIdentity else {
-                return fail(.identityMismatch, "agent id '\(hello.agentID)' does not match the certificate's identity '\(peerIdentity)'")
+                return fail(
+                    .identityMismatch,
+                    "agent id '\(hello.agentID)' does not match the certificate's identity '\(peerIdentity)'"
+                )
             }
             guard hello.encodings.contains(BatchEncoding.rowV1.rawValue) else {
                 return fail(.protocolViolation, "no supported batch encoding offered")
@@ -85,7 +96,10 @@ public struct SessionStateMachine: Sendable {
             }
             let size = UInt64(batch.wireSize)
             guard size <= credit else {
-                return fail(.creditExceeded, "batch \(batch.sequence) of \(size) bytes exceeds the remaining credit of \(credit) bytes")
+                return fail(
+                    .creditExceeded,
+                    "batch \(batch.sequence) of \(size) bytes exceeds the remaining credit of \(credit) bytes"
+                )
             }
             credit -= size
             if batch.sequence <= highWater {
@@ -155,7 +169,15 @@ public struct SessionStateMachine: Sendable {
         guard state != .closed else { return [] }
         state = .closed
         return [
-            .send(.goAway(Message.GoAway(reason: .shuttingDown, retryAfterMilliseconds: retryAfterMilliseconds, text: "collector shutting down"))),
+            .send(
+                .goAway(
+                    Message.GoAway(
+                        reason: .shuttingDown,
+                        retryAfterMilliseconds: retryAfterMilliseconds,
+                        text: "collector shutting down"
+                    )
+                )
+            ),
             .close,
         ]
     }

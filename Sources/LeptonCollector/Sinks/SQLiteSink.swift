@@ -70,7 +70,11 @@ public final class SQLiteSink: RecordSink {
 
     public func highWater(agent: String) async throws -> UInt64 {
         try await pool.read { db in
-            let value = try Int64.fetchOne(db, sql: "SELECT high_water_seq FROM agents WHERE id = ?", arguments: [agent])
+            let value = try Int64.fetchOne(
+                db,
+                sql: "SELECT high_water_seq FROM agents WHERE id = ?",
+                arguments: [agent]
+            )
             return UInt64(value ?? 0)
         }
     }
@@ -78,7 +82,11 @@ public final class SQLiteSink: RecordSink {
     public func commit(agent: String, sequence: UInt64, records: [LeptonCore.Record]) async throws -> CommitOutcome {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         return try await pool.write { db in
-            let stored = try Int64.fetchOne(db, sql: "SELECT high_water_seq FROM agents WHERE id = ?", arguments: [agent])
+            let stored = try Int64.fetchOne(
+                db,
+                sql: "SELECT high_water_seq FROM agents WHERE id = ?",
+                arguments: [agent]
+            )
             if let stored, UInt64(stored) >= sequence {
                 try db.execute(sql: "UPDATE agents SET duplicates = duplicates + 1 WHERE id = ?", arguments: [agent])
                 return .duplicate
@@ -90,7 +98,9 @@ public final class SQLiteSink: RecordSink {
             var perStream: [String: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
             let insertStream = try db.cachedStatement(sql: "INSERT OR IGNORE INTO streams (agent, name) VALUES (?, ?)")
             let selectStream = try db.cachedStatement(sql: "SELECT id FROM streams WHERE agent = ? AND name = ?")
-            let insertSample = try db.cachedStatement(sql: "INSERT INTO samples (stream_id, time, value, text) VALUES (?, ?, ?, ?)")
+            let insertSample = try db.cachedStatement(
+                sql: "INSERT INTO samples (stream_id, time, value, text) VALUES (?, ?, ?, ?)"
+            )
             for record in records {
                 var entry: (id: Int64, count: Int64, first: Int64, last: Int64)
                 if let existing = perStream[record.stream] {
@@ -98,7 +108,10 @@ public final class SQLiteSink: RecordSink {
                 } else {
                     try insertStream.execute(arguments: [agent, record.stream])
                     guard let id = try Int64.fetchOne(selectStream, arguments: [agent, record.stream]) else {
-                        throw DatabaseError(resultCode: .SQLITE_INTERNAL, message: "stream row for \(agent)/\(record.stream) vanished")
+                        throw DatabaseError(
+                            resultCode: .SQLITE_INTERNAL,
+                            message: "stream row for \(agent)/\(record.stream) vanished"
+                        )
                     }
                     entry = (id, 0, record.timestamp, record.timestamp)
                 }
@@ -190,7 +203,13 @@ public final class SQLiteSink: RecordSink {
         }
     }
 
-    public func query(agent: String, stream: String, from: Int64?, to: Int64?, limit: Int) async throws -> [LeptonCore.Record] {
+    public func query(
+        agent: String,
+        stream: String,
+        from: Int64?,
+        to: Int64?,
+        limit: Int
+    ) async throws -> [LeptonCore.Record] {
         try await pool.read { db in
             let rows = try Row.fetchCursor(
                 db,

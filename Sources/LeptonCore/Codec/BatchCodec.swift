@@ -91,7 +91,9 @@ public enum BatchCodec {
             do {
                 try compressed.decompress(to: &body, with: .zlib)
             } catch {
-                throw BatchDecodingError("zlib body does not inflate to the declared \(batch.rawLength) bytes: \(error)")
+                throw BatchDecodingError(
+                    "zlib body does not inflate to the declared \(batch.rawLength) bytes: \(error)"
+                )
             }
         case nil:
             throw BatchDecodingError("unknown compression \(batch.compression)")
@@ -102,7 +104,10 @@ public enum BatchCodec {
         return try decodeBody(&body, expectedCount: Int(batch.recordCount))
     }
 
-    private static func decodeBody(_ body: inout ByteBuffer, expectedCount: Int) throws(BatchDecodingError)
+    private static func decodeBody(
+        _ body: inout ByteBuffer,
+        expectedCount: Int
+    ) throws(BatchDecodingError)
         -> [Record]
     {
         guard let streamCount = body.readVarInt(), streamCount <= body.readableBytes else {

@@ -35,7 +35,8 @@ public enum CRC32C {
             let t6 = tables[6]
             let t7 = tables[7]
             while index + 8 <= count {
-                let low = UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16
+                let low =
+                    UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16
                     | UInt32(bytes[index + 3]) << 24
                 let one = crc ^ low
                 crc =

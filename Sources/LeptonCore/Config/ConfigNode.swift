@@ -207,7 +207,8 @@ struct ConfigNode {
     /// A name of 1 to `maxLength` characters from `A-Z a-z 0-9 . _ -`.
     func identifier(maxLength: Int, what: String) throws(ConfigError) -> String {
         let text = try string()
-        let valid = text.count <= maxLength
+        let valid =
+            text.count <= maxLength
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
         guard valid else {
             throw error("invalid \(what) '\(text)'; use 1 to \(maxLength) characters from A-Z, a-z, 0-9, '.', '_', '-'")

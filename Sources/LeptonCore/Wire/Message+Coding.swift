@@ -55,7 +55,11 @@ extension Message {
     }
 
     /// Parses one frame's payload. Every field is checked; trailing bytes are an error.
-    public static func decode(type rawType: UInt8, flags: UInt8, payload: inout ByteBuffer) throws(WireDecodingError)
+    public static func decode(
+        type rawType: UInt8,
+        flags: UInt8,
+        payload: inout ByteBuffer
+    ) throws(WireDecodingError)
         -> Message
     {
         guard let type = FrameType(rawValue: rawType) else {
@@ -136,7 +140,9 @@ extension Message {
         case .error:
             let code = WireErrorCode(rawValue: try reader.integer(UInt16.self, "code"))
             let flags = try reader.integer(UInt8.self, "flags")
-            message = .error(WireError(code: code, retryable: flags & 1 != 0, message: try reader.shortString("message")))
+            message = .error(
+                WireError(code: code, retryable: flags & 1 != 0, message: try reader.shortString("message"))
+            )
         case .stats:
             message = .stats(try decodeStats(&reader))
         }

@@ -13,7 +13,15 @@ public struct FaultRun: Sendable, Codable, Hashable {
     public var seconds: Double
     public var notes: String
 
-    public init(family: Int, scenario: String, faults: Int, delivery: DeliveryCount, droppedCounted: Int = 0, seconds: Double, notes: String = "") {
+    public init(
+        family: Int,
+        scenario: String,
+        faults: Int,
+        delivery: DeliveryCount,
+        droppedCounted: Int = 0,
+        seconds: Double,
+        notes: String = ""
+    ) {
         self.family = family
         self.scenario = scenario
         self.faults = faults
@@ -51,7 +59,10 @@ public enum FaultReport {
     static func load(_ directory: String) throws -> [FaultRun] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
         return try names.map {
-            try JSONDecoder().decode(FaultRun.self, from: Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent($0)))
+            try JSONDecoder().decode(
+                FaultRun.self,
+                from: Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent($0))
+            )
         }
         .sorted { ($0.family, $0.scenario) < ($1.family, $1.scenario) }
     }
@@ -80,7 +91,8 @@ public enum FaultReport {
             """
         for row in rows {
             let delivery = row.delivery
-            text += "| \(row.family) | \(families[row.family] ?? "") | \(row.scenario) | \(row.faults) | \(delivery.produced) "
+            text +=
+                "| \(row.family) | \(families[row.family] ?? "") | \(row.scenario) | \(row.faults) | \(delivery.produced) "
             text += "| \(delivery.stored) | \(delivery.duplicates) | \(delivery.missing) | \(row.droppedCounted) "
             text += "| \(delivery.outOfOrder) | \(String(format: "%.1f", row.seconds)) | \(row.notes) |\n"
         }

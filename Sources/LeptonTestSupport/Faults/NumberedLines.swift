@@ -8,14 +8,34 @@ public final class NumberedLines: Sendable {
     private let task: Task<Int, any Error>
 
     /// Appends to the file at `path` (created if needed).
-    public convenience init(appendingTo path: String, count: Int, perSecond: Int, payloadBytes: Int = 0, startingAt first: Int = 1) throws {
+    public convenience init(
+        appendingTo path: String,
+        count: Int,
+        perSecond: Int,
+        payloadBytes: Int = 0,
+        startingAt first: Int = 1
+    ) throws {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        self.init(descriptor: descriptor, closing: true, count: count, perSecond: perSecond, payloadBytes: payloadBytes, startingAt: first)
+        self.init(
+            descriptor: descriptor,
+            closing: true,
+            count: count,
+            perSecond: perSecond,
+            payloadBytes: payloadBytes,
+            startingAt: first
+        )
     }
 
     /// Writes to `descriptor` (blocking writes on the NIO thread pool, so a full pipe only slows the writer).
-    public init(descriptor: Int32, closing: Bool = false, count: Int, perSecond: Int, payloadBytes: Int = 0, startingAt first: Int = 1) {
+    public init(
+        descriptor: Int32,
+        closing: Bool = false,
+        count: Int,
+        perSecond: Int,
+        payloadBytes: Int = 0,
+        startingAt first: Int = 1
+    ) {
         task = Task {
             defer { if closing { close(descriptor) } }
             let started = ContinuousClock.now

@@ -69,7 +69,9 @@ import Testing
             if Bool.random(using: &generator), let next = sent.first(where: { $0 > acked }) {
                 acked = next
                 outstanding -= sizes[next]!
-                for case .sendBatch(let s) in machine.received(.ack(Message.Ack(sequence: next, credit: UInt64(sizes[next]!)))) {
+                for case .sendBatch(let s) in machine.received(
+                    .ack(Message.Ack(sequence: next, credit: UInt64(sizes[next]!)))
+                ) {
                     outstanding += sizes[s]!
                     sent.append(s)
                 }

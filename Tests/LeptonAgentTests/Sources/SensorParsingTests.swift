@@ -17,7 +17,9 @@ import Testing
     }
 
     @Test func meminfoStyle() {
-        let parsed = SensorSource.parse("MemTotal:       24000000 kB\nMemFree:  123 kB\nHugePages_Total:   0\nbogus line\n")
+        let parsed = SensorSource.parse(
+            "MemTotal:       24000000 kB\nMemFree:  123 kB\nHugePages_Total:   0\nbogus line\n"
+        )
         #expect(parsed.map(\.field) == ["MemTotal", "MemFree", "HugePages_Total"])
         #expect(parsed.map(\.value) == [24_000_000, 123, 0])
     }
@@ -25,7 +27,9 @@ import Testing
     @Test func streamNames() {
         #expect(SensorSource.streamName(base: "load", field: "0") == "load.0")
         #expect(SensorSource.streamName(base: "temp", field: nil) == "temp")
-        #expect(SensorSource.sanitize("/sys/class/thermal/thermal_zone0/temp") == "sys.class.thermal.thermal_zone0.temp")
+        #expect(
+            SensorSource.sanitize("/sys/class/thermal/thermal_zone0/temp") == "sys.class.thermal.thermal_zone0.temp"
+        )
         #expect(SensorSource.sanitize("Active(anon)") == "Active_anon_")
     }
 }

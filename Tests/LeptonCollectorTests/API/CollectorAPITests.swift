@@ -33,7 +33,9 @@ import Testing
         let first = try #require(agents.first)
         #expect(!first.connected && first.address == nil)
         #expect(first.high_water_seq == 4097)
-        #expect([first.batches, first.records, first.duplicates, first.gaps, first.gap_sequences] == [2, 4, 2, 1, 4095])
+        #expect(
+            [first.batches, first.records, first.duplicates, first.gaps, first.gap_sequences] == [2, 4, 2, 1, 4095]
+        )
         #expect(agents[1].connected && agents[1].address == "127.0.0.1:50412")
         #expect([agents[1].batches, agents[1].records, agents[1].duplicates, agents[1].gaps] == [1, 2, 0, 0])
         // Live, nothing stored yet.
@@ -68,10 +70,16 @@ import Testing
     static let stats = Message.Stats(
         startedAt: 1_700_000_000_000_000_000,
         sources: [
-            Message.Stats.SourceStats(source: "app", produced: 10, acknowledged: 7, pending: 1, dropped: [
-                Message.Stats.Drop(reason: "parse_error", count: 1),
-                Message.Stats.Drop(reason: "spool_full", count: 1),
-            ]),
+            Message.Stats.SourceStats(
+                source: "app",
+                produced: 10,
+                acknowledged: 7,
+                pending: 1,
+                dropped: [
+                    Message.Stats.Drop(reason: "parse_error", count: 1),
+                    Message.Stats.Drop(reason: "spool_full", count: 1),
+                ]
+            ),
             Message.Stats.SourceStats(source: "load", produced: 4, acknowledged: 4, pending: 0, dropped: []),
         ]
     )
@@ -141,10 +149,16 @@ import Testing
         let stats = Message.Stats(
             startedAt: 1,
             sources: [
-                Message.Stats.SourceStats(source: "app", produced: 3, acknowledged: 0, pending: 0, dropped: [
-                    Message.Stats.Drop(reason: "parse_error", count: 1),
-                    Message.Stats.Drop(reason: "parse_error", count: 2),
-                ])
+                Message.Stats.SourceStats(
+                    source: "app",
+                    produced: 3,
+                    acknowledged: 0,
+                    pending: 0,
+                    dropped: [
+                        Message.Stats.Drop(reason: "parse_error", count: 1),
+                        Message.Stats.Drop(reason: "parse_error", count: 2),
+                    ]
+                )
             ]
         )
         let json = ReportedJSON(AgentReports.Report(receivedAt: 2, stats: stats))

@@ -38,7 +38,11 @@ import Testing
 
     @Test func handshakeLoadsTheHighWaterMarkThenWelcomes() {
         var machine = SessionStateMachine(peerIdentity: "edge-01", limits: Self.limits, sessionID: 3)
-        #expect(machine.received(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 5))) == [.loadHighWater(agentID: "edge-01")])
+        #expect(
+            machine.received(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 5))) == [
+                .loadHighWater(agentID: "edge-01")
+            ]
+        )
         let actions = machine.highWaterLoaded(4)
         #expect(
             actions == [

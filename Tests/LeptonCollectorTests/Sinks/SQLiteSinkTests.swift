@@ -6,10 +6,17 @@ import Testing
 
 @Suite struct SQLiteSinkTests {
     static func records(_ range: Range<Int>, stream: String = "s") -> [Record] {
-        range.map { Record(stream: stream, timestamp: Int64($0), value: $0 % 2 == 0 ? .number(Double($0)) : .text("line \($0)")) }
+        range.map {
+            Record(stream: stream, timestamp: Int64($0), value: $0 % 2 == 0 ? .number(Double($0)) : .text("line \($0)"))
+        }
     }
 
-    static func commit(_ sink: SQLiteSink, _ agent: String, _ sequence: UInt64, _ range: Range<Int>) async throws -> CommitOutcome {
+    static func commit(
+        _ sink: SQLiteSink,
+        _ agent: String,
+        _ sequence: UInt64,
+        _ range: Range<Int>
+    ) async throws -> CommitOutcome {
         try await sink.commit(agent: agent, sequence: sequence, records: records(range))
     }
 
@@ -20,9 +27,13 @@ import Testing
         do {
             let sink = try SQLiteSink(path: path)
             #expect(try await sink.highWater(agent: "a") == 0)
-            #expect(try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .stored(skipped: 0))
+            #expect(
+                try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .stored(skipped: 0)
+            )
             #expect(try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .duplicate)
-            #expect(try await sink.commit(agent: "a", sequence: 3, records: Self.records(10..<20)) == .stored(skipped: 1))
+            #expect(
+                try await sink.commit(agent: "a", sequence: 3, records: Self.records(10..<20)) == .stored(skipped: 1)
+            )
             #expect(try await sink.commit(agent: "a", sequence: 2, records: Self.records(0..<10)) == .duplicate)
             try await sink.close()
         }
@@ -81,7 +92,11 @@ import Testing
         let same = (0..<5).map { Record(stream: "t", timestamp: 100, value: .text("\($0)")) }
         _ = try await sink.commit(agent: "b", sequence: 1, records: same + Self.records(200..<210, stream: "t"))
         #expect(try await sink.query(agent: "b", stream: "t", from: 100, to: 100, limit: 10) == same)
-        #expect(try await sink.query(agent: "b", stream: "t", from: 205, to: nil, limit: 3).map(\.timestamp) == [205, 206, 207])
+        #expect(
+            try await sink.query(agent: "b", stream: "t", from: 205, to: nil, limit: 3).map(\.timestamp) == [
+                205, 206, 207,
+            ]
+        )
         #expect(try await sink.query(agent: "other", stream: "t", from: nil, to: nil, limit: 3).isEmpty)
         let streams = try await sink.streams()
         #expect(streams == [StoredStream(agent: "b", stream: "t", records: 15, first: 100, last: 209)])
@@ -92,7 +107,11 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let sink = try SQLiteSink(path: directory.file("lepton.db"))
-        _ = try await sink.commit(agent: "c", sequence: 1, records: [Record(stream: "n", timestamp: 1, value: .number(.nan))])
+        _ = try await sink.commit(
+            agent: "c",
+            sequence: 1,
+            records: [Record(stream: "n", timestamp: 1, value: .number(.nan))]
+        )
         let stored = try await sink.query(agent: "c", stream: "n", from: nil, to: nil, limit: 1)
         #expect(stored.first?.value.number?.isNaN == true)
         try await sink.close()

@@ -75,7 +75,11 @@ import Testing
 
         let tailDelivery = try await fixture.delivery(stream: "app", produced: tailTotal)
         let pipeDelivery = try await fixture.delivery(stream: "pipe", produced: pipeTotal)
-        let samples = try await StoredRecords.records(database: fixture.database, agent: fixture.agentID, stream: "counter")
+        let samples = try await StoredRecords.records(
+            database: fixture.database,
+            agent: fixture.agentID,
+            stream: "counter"
+        )
         let sampleTimes = samples.map(\.timestamp)
         let seconds = (ContinuousClock.now - started).seconds
         try FaultReport.record(
@@ -95,7 +99,8 @@ import Testing
                 faults: kills,
                 delivery: pipeDelivery,
                 seconds: seconds,
-                notes: "stdin has no file behind it: lines read but not yet spooled (at most batch.linger) die with the process"
+                notes:
+                    "stdin has no file behind it: lines read but not yet spooled (at most batch.linger) die with the process"
             )
         )
         try FaultReport.record(
@@ -111,7 +116,8 @@ import Testing
                     outOfOrder: zip(sampleTimes, sampleTimes.dropFirst()).filter { $0 > $1 }.count
                 ),
                 seconds: seconds,
-                notes: "counted by sample timestamp; no sample is taken while the agent is down, and samples not yet spooled (at most batch.linger) die with the process"
+                notes:
+                    "counted by sample timestamp; no sample is taken while the agent is down, and samples not yet spooled (at most batch.linger) die with the process"
             )
         )
         #expect(tailDelivery.isExactlyOnce, "\(tailDelivery)")

@@ -33,7 +33,11 @@ struct FaultFixture {
     }
 
     /// An agent process with the given `sources:` YAML list items.
-    func agentDaemon(collectorPort: Int, sources: [String], spool: String = "{ fsync: interval, fsync_interval: 200ms }") throws -> Daemon {
+    func agentDaemon(
+        collectorPort: Int,
+        sources: [String],
+        spool: String = "{ fsync: interval, fsync_interval: 200ms }"
+    ) throws -> Daemon {
         let tls = pki.agentTLS(agentID)
         try """
         agent: { id: \(agentID), state_dir: \(stateDirectory) }
@@ -55,7 +59,11 @@ struct FaultFixture {
     func agentConfig(
         collectorPort: Int,
         sources: [SourceConfig],
-        spool: SpoolConfig = SpoolConfig(maxBytes: 64 << 20, segmentBytes: 1 << 20, fsync: .interval(.milliseconds(200))),
+        spool: SpoolConfig = SpoolConfig(
+            maxBytes: 64 << 20,
+            segmentBytes: 1 << 20,
+            fsync: .interval(.milliseconds(200))
+        ),
         maxRecords: Int = 200
     ) -> AgentConfig {
         var config = AgentHarness.config(
@@ -72,7 +80,10 @@ struct FaultFixture {
 
     /// Distinct, duplicated and missing records of `stream` in the collector's store.
     func delivery(stream: String, produced: Int) async throws -> DeliveryCount {
-        DeliveryCount(stored: try await StoredRecords.texts(database: database, agent: agentID, stream: stream), produced: produced)
+        DeliveryCount(
+            stored: try await StoredRecords.texts(database: database, agent: agentID, stream: stream),
+            produced: produced
+        )
     }
 
     func remove() { directory.remove() }

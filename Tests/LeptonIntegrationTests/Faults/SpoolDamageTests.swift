@@ -20,7 +20,13 @@ import Testing
         )
         config.collector.shutdownTimeout = .milliseconds(200)
         let agent = try AgentHarness(config: config, standardInput: pipe.read)
-        _ = try await NumberedLines(descriptor: pipe.write, closing: true, count: total, perSecond: 50_000, payloadBytes: 40).finished()
+        _ = try await NumberedLines(
+            descriptor: pipe.write,
+            closing: true,
+            count: total,
+            perSecond: 50_000,
+            payloadBytes: 40
+        ).finished()
         let spooled = await eventually(timeout: .seconds(20)) {
             let metrics = agent.metrics()
             return metrics.value("lepton_agent_records_total{source=\"pipe\"}") == Double(total)
@@ -76,7 +82,9 @@ import Testing
         #expect(truncate(segments[segments.count - 1], off_t(last - 7)) == 0)
 
         let metrics = try await Self.drain(fixture)
-        let dropped = Int(metrics.sum("lepton_agent_records_dropped_total", where: ["source": "pipe", "reason": "spool_corrupt"]))
+        let dropped = Int(
+            metrics.sum("lepton_agent_records_dropped_total", where: ["source": "pipe", "reason": "spool_corrupt"])
+        )
         let delivery = try await fixture.delivery(stream: "pipe", produced: Self.total)
         try FaultReport.record(
             FaultRun(

@@ -23,7 +23,8 @@ import Testing
             standardInput: pipe.read
         )
         let total = 20_000
-        _ = try await NumberedLines(descriptor: pipe.write, count: total, perSecond: 20_000, payloadBytes: 40).finished()
+        _ = try await NumberedLines(descriptor: pipe.write, count: total, perSecond: 20_000, payloadBytes: 40)
+            .finished()
         let read = await eventually(timeout: .seconds(20)) {
             agent.metrics().value("lepton_agent_records_total{source=\"pipe\"}") == Double(total)
         }
@@ -50,7 +51,8 @@ import Testing
                 delivery: delivery,
                 droppedCounted: dropped,
                 seconds: (ContinuousClock.now - started).seconds,
-                notes: "the spool bound stands in for a full disk; a failed write (ENOSPC) is counted as spool_write_error"
+                notes:
+                    "the spool bound stands in for a full disk; a failed write (ENOSPC) is counted as spool_write_error"
             )
         )
         #expect(delivery.duplicates == 0 && delivery.outOfOrder == 0, "\(delivery)")

@@ -48,7 +48,8 @@ import Testing
                 faults: sink.failedCommits,
                 delivery: delivery,
                 seconds: (ContinuousClock.now - started).seconds,
-                notes: "\(Int(refused)) batches refused with a retryable storage_unavailable error, kept and resent by the agent"
+                notes:
+                    "\(Int(refused)) batches refused with a retryable storage_unavailable error, kept and resent by the agent"
             )
         )
         #expect(sink.failedCommits >= 5)
