@@ -90,20 +90,19 @@ public struct AgentPipeline: Service {
     private func seal(_ batch: Batcher.Batch, _ input: Input) async throws {
         let frame = try BatchCodec.encode(batch.records, sequence: 0)
         metrics.batchesSealed.increment()
+        let spool = spool
+        let source = input.source.name
         do {
-            _ = try await spool.append(
-                frame,
-                source: input.source.name,
-                policy: input.policy,
-                checkpoint: batch.checkpoint
-            )
-        } catch is CancellationError {
-            // A `block` source still waiting for room when the agent is stopped. Lines of a tailed file are read
-            // again at the next start (its checkpoint did not move); anything else is lost, and counted.
-            if batch.checkpoint == nil {
-                metrics.dropped(batch.records.count, source: input.source.name, reason: "shutdown")
+            // A stop request ends a `block` source's wait for room (an append with room completes as usual).
+            _ = try await cancelWhenGracefulShutdown {
+                try await spool.append(frame, source: source, policy: input.policy, checkpoint: batch.checkpoint)
             }
-            throw CancellationError()
+        } catch is CancellationError {
+            // Still waiting for room when the agent stops. Lines of a tailed file are read again at the next
+            // start (its checkpoint did not move); anything else is lost, and counted.
+            if batch.checkpoint == nil {
+                metrics.dropped(batch.records.count, source: source, reason: "shutdown")
+            }
         }
     }
 }

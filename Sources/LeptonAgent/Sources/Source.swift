@@ -16,7 +16,10 @@ struct RecordOutput: Sendable {
     /// Hands over records; `positions` gives each record's end offset when they were read from a file.
     func emit(_ records: [Record], positions: FilePositions? = nil) async {
         guard !records.isEmpty else { return }
-        await channel.send(.records(records, positions))
+        // Sources are cancelled to stop them; a cancelled `send` would silently give up records already read
+        // and counted, so the hand-over runs in a task of its own: the batcher takes it before it stops.
+        let channel = channel
+        await Task { await channel.send(.records(records, positions)) }.value
     }
 }
 

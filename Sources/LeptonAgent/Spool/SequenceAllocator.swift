@@ -12,12 +12,15 @@ struct SequenceAllocator {
     private let path: String
     private var next: UInt64
     private var reservedUpTo: UInt64
+    /// Whether no `sequence` file was there: numbering starts at 1, possibly below what the collector holds.
+    let startedFresh: Bool
 
     init(stateDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         directory = stateDirectory
         path = (stateDirectory as NSString).appendingPathComponent("sequence")
         var start: UInt64 = 1
+        startedFresh = !FileManager.default.fileExists(atPath: path)
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             guard let value = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw AgentError("\(path) does not hold a sequence number; remove it only if no batch is pending")

@@ -58,6 +58,7 @@ extension Spool {
             .sorted()
         let head = log.readHead() ?? files.first ?? 0
         log.latestCheckpoint = log.readCheckpointFile()
+        log.releasedCheckpoint = log.latestCheckpoint
         var entries: [Entry] = []
         var expected = head
         for ordinal in files {
@@ -78,10 +79,13 @@ extension Spool {
                 )
             }
             expected = ordinal + 1
-            let descriptor = open(path, O_RDWR | O_CLOEXEC)
+            // Read once here, then closed: segments from earlier runs are reopened only to send a batch, so
+            // many restarts while offline cannot pile up open files.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0, let size = SpoolIO.fileSize(descriptor) else {
                 throw AgentError("cannot open spool segment \(path): \(SpoolIO.reason())")
             }
+            defer { Foundation.close(descriptor) }
             var bytes: [UInt8] = []
             if size > 0 {
                 guard let read = SpoolIO.read(from: descriptor, at: 0, count: size) else {
@@ -92,7 +96,7 @@ extension Spool {
                         metadata: ["segment": "\(path)", "error": "\(SpoolIO.reason())"]
                     )
                     log.segments.append(
-                        SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: 0)
+                        SpoolLog.Segment(ordinal: ordinal, descriptor: -1, bytes: size, live: 0)
                     )
                     continue
                 }
@@ -123,7 +127,8 @@ extension Spool {
                         offset: batch.offset,
                         size: batch.header.entrySize,
                         wireSize: batch.wireSize,
-                        records: batch.header.records
+                        records: batch.header.records,
+                        checkpoint: batch.checkpoint
                     )
                 )
                 if let checkpoint = batch.checkpoint, batch.header.sequence > (log.latestCheckpoint?.sequence ?? 0) {
@@ -131,7 +136,7 @@ extension Spool {
                 }
             }
             log.segments.append(
-                SpoolLog.Segment(ordinal: ordinal, descriptor: descriptor, bytes: size, live: found.count)
+                SpoolLog.Segment(ordinal: ordinal, descriptor: -1, bytes: size, live: found.count)
             )
         }
         log.nextOrdinal = max(expected, head)

@@ -47,6 +47,8 @@ public actor Spool {
         var size: Int
         var wireSize: Int
         var records: Int
+        /// The tail position just past this batch, for batches read from a file.
+        var checkpoint: TailCheckpoint?
     }
 
     let configuration: Configuration
@@ -107,7 +109,7 @@ public actor Spool {
     var heldBytes: Int { totalBytes }
     var heldBatches: Int { entries.count }
 
-    /// The tail position to resume `source` from: the newest one spooled or saved.
+    /// The tail position to resume `source` from: the newest one spooled, dropped on purpose or saved.
     func checkpoint(source: String) -> TailCheckpoint? {
         guard !closed else { return nil }
         return logIndex[source].flatMap { logs[$0].latestCheckpoint?.checkpoint }
@@ -134,24 +136,35 @@ public actor Spool {
             SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
             + (checkpoint == nil ? 0 : SpoolRecordFormat.checkpointSize) + SpoolRecordFormat.frameFieldsSize
             + frame.body.readableBytes
-        while totalBytes + size > configuration.maxBytes {
+        // A batch larger than the whole spool still goes into an empty one, so it cannot block a source forever.
+        while totalBytes > 0 && totalBytes + size > configuration.maxBytes {
             switch policy {
             case .block:
                 try Task.checkCancellation()
                 await waitForChange()
+                // The actor ran other calls meanwhile: the spool may have been closed.
+                guard !closed else { throw AgentError("the spool is closed (the agent is stopping)") }
                 continue
             case .dropOldest:
                 if evict(toFit: size, preferring: log) { continue }
             case .dropNewest:
                 break
             }
-            noteCheckpoint(checkpoint, log: log)
+            // Dropped on purpose: the tail must not read these lines again.
+            if let checkpoint {
+                logs[log].latestCheckpoint = (allocator.peek - 1, checkpoint)
+                logs[log].noteReleased(checkpoint, sequence: allocator.peek - 1)
+            }
             metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_full")
             return .dropped
         }
 
         var numbered = frame
-        numbered.sequence = try allocator.allocate()
+        do {
+            numbered.sequence = try allocator.allocate()
+        } catch {
+            return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
+        }
         let bytes = SpoolRecordFormat.encode(numbered, source: source, checkpoint: checkpoint)
         if !logs[log].appendable
             || (logs[log].segments.last!.bytes > 0
@@ -184,7 +197,7 @@ public actor Spool {
         logs[log].segments[segment].bytes += bytes.readableBytes
         logs[log].segments[segment].live += 1
         totalBytes += bytes.readableBytes
-        noteCheckpoint(checkpoint, log: log)
+        if let checkpoint { logs[log].latestCheckpoint = (numbered.sequence, checkpoint) }
         let entry = Entry(
             sequence: numbered.sequence,
             log: log,
@@ -192,7 +205,8 @@ public actor Spool {
             offset: offset,
             size: bytes.readableBytes,
             wireSize: numbered.wireSize,
-            records: Int(numbered.recordCount)
+            records: Int(numbered.recordCount),
+            checkpoint: checkpoint
         )
         entries.append(entry)
         updateGauges()
@@ -233,7 +247,12 @@ public actor Spool {
         let entry = entries[index]
         let log = logs[entry.log]
         guard let segment = log.index(of: entry.ordinal),
-            let bytes = SpoolIO.read(from: log.segments[segment].descriptor, at: entry.offset, count: entry.size)
+            let bytes = Self.read(
+                log.segments[segment],
+                path: log.segmentPath(entry.ordinal),
+                at: entry.offset,
+                count: entry.size
+            )
         else {
             damaged(at: index, detail: "cannot read back")
             return nil
@@ -253,6 +272,15 @@ public actor Spool {
         }
         markSent(sequence)
         return frame
+    }
+
+    /// Reads a batch's bytes from its segment, opening it for the read if it is not open.
+    private static func read(_ segment: SpoolLog.Segment, path: String, at offset: Int, count: Int) -> [UInt8]? {
+        if segment.descriptor >= 0 { return SpoolIO.read(from: segment.descriptor, at: offset, count: count) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { Foundation.close(descriptor) }
+        return SpoolIO.read(from: descriptor, at: offset, count: count)
     }
 
     /// Releases every batch up to and including `sequence` (the collector committed them). Returns how many
@@ -292,6 +320,9 @@ public actor Spool {
     func reconcile(highWater: UInt64) throws -> Int {
         guard !closed else { return 0 }
         try allocator.skip(past: highWater)
+        // With the `sequence` file kept, numbers never went backwards: whatever is at or below the collector's
+        // mark was sent by some run (the `sent` mark may be stale after a power cut), and is released as stored.
+        guard allocator.startedFresh else { return 0 }
         // Removed here, not left to the release that follows WELCOME: counted as dropped, never as acknowledged.
         let lost = entries.indices.filter { entries[$0].sequence <= highWater && entries[$0].sequence > sentMarker }
         var dropped = 0
@@ -364,11 +395,6 @@ public actor Spool {
         return logs.count - 1
     }
 
-    private func noteCheckpoint(_ checkpoint: TailCheckpoint?, log: Int) {
-        guard let checkpoint else { return }
-        logs[log].noteCheckpoint(checkpoint, sequence: allocator.peek - 1)
-    }
-
     func position(of sequence: UInt64) -> Int? {
         var low = entries.startIndex
         var high = entries.endIndex
@@ -379,10 +405,14 @@ public actor Spool {
         return low < entries.endIndex && entries[low].sequence == sequence ? low : nil
     }
 
-    /// Takes a removed entry out of its segment's live count.
+    /// Takes a removed entry (acknowledged, dropped or damaged) out of its segment's live count; its tail position
+    /// may now be saved, since the collector holds its lines or they were given up on purpose.
     private func forget(_ entry: Entry) {
         if let segment = logs[entry.log].index(of: entry.ordinal) {
             logs[entry.log].segments[segment].live -= 1
+        }
+        if let checkpoint = entry.checkpoint {
+            logs[entry.log].noteReleased(checkpoint, sequence: entry.sequence)
         }
     }
 

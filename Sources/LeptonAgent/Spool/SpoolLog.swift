@@ -24,9 +24,14 @@ struct SpoolLog {
     var nextOrdinal: UInt64 = 0
     /// Whether the last segment may take more batches (segments found at startup are only read).
     var appendable = false
-    /// The newest tail position handed to the spool, with the last sequence number allocated at that time.
+    /// Where the source resumes after a restart: the newest tail position found at startup (in the `checkpoint`
+    /// file or in a spooled batch).
     var latestCheckpoint: (sequence: UInt64, checkpoint: TailCheckpoint)?
-    /// Whether `latestCheckpoint` is newer than what the `checkpoint` file holds.
+    /// The newest tail position whose lines no longer need the spool (their batch was acknowledged, or dropped
+    /// and counted): what the `checkpoint` file must hold before the segments carrying older ones go. A batch
+    /// still waiting may not be on disk yet (fsync `interval`), so its position is never saved ahead of it.
+    var releasedCheckpoint: (sequence: UInt64, checkpoint: TailCheckpoint)?
+    /// Whether `releasedCheckpoint` is newer than what the `checkpoint` file holds.
     var checkpointUnsaved = false
     let headFile: SpoolStateFile
     let checkpointFile: SpoolStateFile
@@ -69,16 +74,17 @@ struct SpoolLog {
         headFile.read().flatMap { UInt64($0) }
     }
 
-    /// The source will resume after `checkpoint` (spooled, or dropped on purpose, with the last sequence number
-    /// allocated at that time).
-    mutating func noteCheckpoint(_ checkpoint: TailCheckpoint, sequence: UInt64) {
-        latestCheckpoint = (sequence, checkpoint)
+    /// The lines up to `checkpoint` (of the batch numbered `sequence`, or dropped when that was the last number
+    /// allocated) need the spool no more.
+    mutating func noteReleased(_ checkpoint: TailCheckpoint, sequence: UInt64) {
+        guard sequence >= releasedCheckpoint?.sequence ?? 0 else { return }
+        releasedCheckpoint = (sequence, checkpoint)
         checkpointUnsaved = true
     }
 
-    /// Saves the newest checkpoint if the file does not hold it yet.
+    /// Saves the newest released checkpoint if the file does not hold it yet.
     mutating func persistCheckpoint() throws {
-        guard checkpointUnsaved, let (sequence, checkpoint) = latestCheckpoint else { return }
+        guard checkpointUnsaved, let (sequence, checkpoint) = releasedCheckpoint else { return }
         let file = checkpoint.file
         try checkpointFile.write(
             "\(sequence) \(file.device) \(file.inode) \(file.fingerprintLength) \(file.fingerprint) \(checkpoint.offset)"

@@ -1,41 +1,39 @@
 import Foundation
 import LeptonCore
 
-/// A small spool state file (`sent`, `head`, `checkpoint`) rewritten in place: one line of text padded to a
-/// fixed 128 bytes and ending in its CRC-32C. Updating it never needs a new disk block, so it works on a full
-/// disk (where writing a new file and renaming it would fail), and a torn write is detected by the checksum.
-struct SpoolStateFile {
-    static let size = 128
+/// A small spool state file (`sent`, `head`, `checkpoint`) rewritten in place, in two alternating slots of
+/// 128 bytes: a generation number, one line of text and its CRC-32C. Updating it never needs a new disk block,
+/// so it works on a full disk (where writing a new file and renaming it would fail); a write torn by a power
+/// cut spoils only the slot being written, and the other still holds the previous value.
+final class SpoolStateFile {
+    static let slotSize = 128
     let path: String
     private let descriptor: Int32
+    private var generation: UInt64 = 0
 
     init(path: String) throws {
         self.path = path
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw AgentError("cannot open spool state file \(path): \(SpoolIO.reason())") }
+        generation = [0, 1].compactMap { slot(at: $0) }.map(\.generation).max() ?? 0
     }
 
-    /// The text last written, or nil when the file is new, damaged or from another format.
+    /// The text last written, or nil when the file is new or both slots are damaged.
     func read() -> String? {
-        guard let bytes = SpoolIO.read(from: descriptor, at: 0, count: Self.size), bytes.last == 0x0A else {
-            return nil
-        }
-        let line = String(decoding: bytes.dropLast(), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16)
-        else {
-            return nil
-        }
-        let text = String(line[..<space])
-        return CRC32C.checksum(Array(text.utf8)) == stored ? text : nil
+        [0, 1].compactMap { slot(at: $0) }.max { $0.generation < $1.generation }?.text
     }
 
-    /// Replaces the content with `text` (one line, at most 110 bytes), flushed to disk unless `sync` is false
+    /// Replaces the content with `text` (one line, at most 90 bytes), flushed to disk unless `sync` is false
     /// (the `sent` mark, updated on every send, leaves that to the kernel).
     func write(_ text: String, sync: Bool = true) throws {
-        var line = Array("\(text) \(String(CRC32C.checksum(Array(text.utf8)), radix: 16))".utf8)
-        precondition(line.count < Self.size, "spool state text too long: \(text)")
-        line += [UInt8](repeating: 0x20, count: Self.size - 1 - line.count) + [0x0A]
-        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: 0) }), !sync || fdatasync(descriptor) == 0
+        generation += 1
+        let body = "\(generation) \(text)"
+        var line = Array("\(body) \(String(CRC32C.checksum(Array(body.utf8)), radix: 16))".utf8)
+        precondition(line.count < Self.slotSize, "spool state text too long: \(text)")
+        line += [UInt8](repeating: 0x20, count: Self.slotSize - 1 - line.count) + [0x0A]
+        let offset = Int(generation % 2) * Self.slotSize
+        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: offset) }),
+            !sync || fdatasync(descriptor) == 0
         else {
             throw AgentError("cannot write spool state file \(path): \(SpoolIO.reason())")
         }
@@ -43,5 +41,20 @@ struct SpoolStateFile {
 
     func close() {
         Foundation.close(descriptor)
+    }
+
+    /// The slot's generation and text, if its checksum holds.
+    private func slot(at index: Int) -> (generation: UInt64, text: String)? {
+        guard let bytes = SpoolIO.read(from: descriptor, at: index * Self.slotSize, count: Self.slotSize),
+            bytes.last == 0x0A
+        else { return nil }
+        let line = String(decoding: bytes.dropLast(), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16)
+        else { return nil }
+        let body = String(line[..<space])
+        guard CRC32C.checksum(Array(body.utf8)) == stored, let first = body.firstIndex(of: " "),
+            let generation = UInt64(body[..<first])
+        else { return nil }
+        return (generation, String(body[body.index(after: first)...]))
     }
 }

@@ -180,11 +180,12 @@ import Testing
             size += line.utf8.count
             if await running.waitForLines(1, timeout: .milliseconds(100)) { break }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        let total = Int64(size)
+        let caughtUp = await eventually(timeout: .seconds(5)) { await running.received.lines.last?.end == total }
         let lines = await running.received.lines
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.text.hasPrefix("new ") }, "\(lines)")
-        #expect(lines.last?.end == Int64(size), "offsets count from the start of the file")
+        #expect(caughtUp, "offsets count from the start of the file: \(lines)")
     }
 
     /// copytruncate: the file is emptied in place and written again while the source runs. A checkpoint taken after

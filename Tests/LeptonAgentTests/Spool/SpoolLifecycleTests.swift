@@ -7,19 +7,32 @@ import Testing
 
 /// State files written in place, a closed spool, and open files during a long outage.
 @Suite struct SpoolLifecycleTests {
-    @Test func stateFilesRoundTripAndATornWriteReadsAsMissing() throws {
+    @Test func stateFilesKeepThePreviousValueWhenTheLatestWriteIsTorn() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.file("head")
         let file = try SpoolStateFile(path: path)
-        defer { file.close() }
         #expect(file.read() == nil, "a new file holds nothing")
         try file.write("42")
         try file.write("7")
-        #expect(file.read() == "7", "a shorter text replaces a longer one entirely")
-        #expect(SpoolFixture.fileSize(path) == SpoolStateFile.size, "rewritten in place: the size never changes")
-        try SpoolFixture.flipByte(at: 0, in: path)
-        #expect(file.read() == nil, "a damaged file is not trusted")
+        #expect(file.read() == "7", "the newest generation wins")
+        try file.write("8")
+        try file.write("9")
+        #expect(SpoolFixture.fileSize(path) == 2 * SpoolStateFile.slotSize, "rewritten in place: the size stays")
+        file.close()
+
+        // A power cut tore the last write (generation 4, slot 0): the previous value is still there.
+        try SpoolFixture.flipByte(at: 3, in: path)
+        let reopened = try SpoolStateFile(path: path)
+        #expect(reopened.read() == "8")
+        try reopened.write("10")
+        #expect(reopened.read() == "10", "writing after a torn slot continues above every generation seen")
+        reopened.close()
+        try SpoolFixture.flipByte(at: 3, in: path)
+        try SpoolFixture.flipByte(at: SpoolStateFile.slotSize + 3, in: path)
+        let spoiled = try SpoolStateFile(path: path)
+        defer { spoiled.close() }
+        #expect(spoiled.read() == nil, "both slots damaged: nothing is trusted")
     }
 
     @Test func aClosedSpoolAnswersLateCallsWithoutCrashing() async throws {
@@ -57,6 +70,69 @@ import Testing
         let after = Self.openFiles(under: fixture.directory.path)
         #expect(after <= before + 9, "emptied segments are closed: \(before) open before, \(after) after")
         await spool.close()
+    }
+
+    @Test func aPowerCutThatLosesUnsyncedBatchesNeverSkipsTheirLines() async throws {
+        let fixture = try SpoolFixture(segmentBytes: 1)  // a segment per batch
+        defer { fixture.remove() }
+        let spool = try fixture.makeSpool()
+        let frame = try SpoolTests.frame()
+        for offset: Int64 in [10, 20, 30] {
+            _ = try await spool.add(frame, checkpoint: SpoolTests.checkpoint(offset))
+        }
+        await spool.release(upTo: 1)
+        await spool.close()
+        // Batches 2 and 3 were written but not yet flushed when the power went: their segments come back empty.
+        let unsynced = fixture.segmentFiles()
+        #expect(unsynced.count == 2)
+        for path in unsynced { try SpoolFixture.cut(path, to: 0) }
+
+        let reopened = try fixture.makeSpool()
+        // Only the acknowledged batch's position was saved: the lines after 10 are read again, not skipped.
+        #expect(await reopened.checkpoint(source: "app") == SpoolTests.checkpoint(10))
+        #expect(await SpoolTests.held(reopened).isEmpty)
+        await reopened.close()
+    }
+
+    @Test func closingWakesABlockedAppendWithAnErrorInsteadOfAHang() async throws {
+        let frame = try SpoolTests.frame()
+        let fixture = try SpoolFixture(maxBytes: SpoolTests.entrySize(frame))
+        defer { fixture.remove() }
+        let spool = try fixture.makeSpool()
+        _ = try await spool.add(frame)
+        let blocked = Task { try await spool.add(frame) }
+        try await Task.sleep(for: .milliseconds(50))
+        await spool.close()
+        let result = await outcome(of: blocked, within: .seconds(5))
+        #expect(throws: AgentError.self) { try result?.get() }
+        #expect(result != nil, "the waiting append ended")
+    }
+
+    @Test func aBatchLargerThanTheWholeSpoolStillGoesIntoAnEmptyOne() async throws {
+        let big = try SpoolTests.frame(records: 200)
+        let fixture = try SpoolFixture(maxBytes: SpoolTests.entrySize(big) / 2)
+        defer { fixture.remove() }
+        let spool = try fixture.makeSpool()
+        let blocked = Task { try await spool.add(big) }
+        #expect(try await outcome(of: blocked, within: .seconds(5))?.get() == .spooled(sequence: 1))
+        await spool.close()
+    }
+
+    @Test func keptNumberingReleasesRatherThanDropsWhatTheCollectorHolds() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let first = try fixture.makeSpool()
+        _ = try await first.add(try SpoolTests.frame(records: 3))
+        await first.close()
+        // The `sent` mark says nothing was sent (a power cut may have lost it), but the `sequence` file is there:
+        // the collector's mark at 1 means batch 1 reached it.
+        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/sent"))
+        let metrics = AgentMetrics()
+        let second = try fixture.makeSpool(metrics: metrics)
+        #expect(try await second.reconcile(highWater: 1) == 0)
+        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 0)
+        #expect(await SpoolTests.held(second) == [1], "left for the WELCOME release, counted as acknowledged")
+        await second.close()
     }
 
     /// Descriptors of this process open on files under `directory`.
