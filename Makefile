@@ -6,7 +6,8 @@
 #   make test      build and run every test
 #   make demo      collector + agent on loopback with live data (Ctrl-C stops)
 #   make bench     end-to-end benchmark on loopback (LINES=1000000 by default), then the agent's memory
-#                  with a full spool and no collector (SPOOL=256MiB by default)
+#                  with a full spool and no collector (SPOOL=256MiB by default), then the columnar codec's bytes per
+#                  sample and speed (lepton-bench codec)
 #   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
 #   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
@@ -78,6 +79,7 @@ demo: release
 bench: release
 	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-e2e.sh
 	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-spool.sh
+	$(RELEASE_BIN)/lepton-bench codec
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests

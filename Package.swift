@@ -120,7 +120,11 @@ let package = Package(
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
+                "LeptonCore",
+                "LeptonRuntime",
                 "LeptonTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

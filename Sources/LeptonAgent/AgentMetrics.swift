@@ -81,6 +81,28 @@ public struct AgentMetrics: Sendable {
         ledger.add(produced: count, source: source)
     }
 
+    /// A batch sealed: counts it, and its compressed bytes and records by source and batch encoding, so that
+    /// bytes per sample on the edge link can be read (`sealed_bytes / sealed_records`).
+    func sealed(_ frame: Message.BatchFrame, records: Int, source: String, encoding: BatchEncoding) {
+        batchesSealed.increment()
+        let labels = [("source", source), ("encoding", encoding == .columnarV1 ? "columnar" : "row")]
+        registry.counter(
+            "lepton_agent_sealed_bytes_total",
+            help: "BATCH payload bytes sealed (compressed), by source and batch encoding.",
+            labels: labels
+        ).increment(by: Int64(frame.wireSize))
+        registry.counter(
+            "lepton_agent_sealed_records_total",
+            help: "Records in sealed batches, by source and batch encoding.",
+            labels: labels
+        ).increment(by: Int64(records))
+        registry.gauge(
+            "lepton_agent_bytes_per_record",
+            help: "BATCH payload bytes per record of the source's last sealed batch.",
+            labels: [("source", source)]
+        ).set(Double(frame.wireSize) / Double(max(records, 1)))
+    }
+
     /// Counts records of a source in batches the collector acknowledged.
     func acknowledged(_ count: Int, source: String) {
         registry.counter(
@@ -92,8 +114,8 @@ public struct AgentMetrics: Sendable {
     }
 
     /// Counts records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`,
-    /// `spool_full`, `spool_evicted`, `spool_corrupt`, `spool_write_error`, `rejected`, `shutdown`). A count of 0 makes the
-    /// series appear.
+    /// `spool_full`, `spool_evicted`, `spool_corrupt`, `spool_write_error`, `rejected`, `shutdown`). A count of
+    /// 0 makes the series appear.
     func dropped(_ count: Int, source: String, reason: String) {
         registry.counter(
             "lepton_agent_records_dropped_total",

@@ -87,11 +87,21 @@ public struct AgentPipeline: Service {
         }
     }
 
+    /// Columns for batches that are mostly numbers (sensor samples: a byte or two per sample), rows for text.
+    static func encoding(for records: [Record]) -> BatchEncoding {
+        var numbers = 0
+        for record in records {
+            if case .number = record.value { numbers += 1 }
+        }
+        return numbers * 2 >= records.count ? .columnarV1 : .rowV1
+    }
+
     private func seal(_ batch: Batcher.Batch, _ input: Input) async throws {
-        let frame = try BatchCodec.encode(batch.records, sequence: 0)
-        metrics.batchesSealed.increment()
+        let encoding = Self.encoding(for: batch.records)
+        let frame = try BatchCodec.encode(batch.records, sequence: 0, encoding: encoding)
         let spool = spool
         let source = input.source.name
+        metrics.sealed(frame, records: batch.records.count, source: source, encoding: encoding)
         do {
             // A stop request ends a `block` source's wait for room (an append with room completes as usual).
             _ = try await cancelWhenGracefulShutdown {

@@ -25,7 +25,7 @@ public enum Message: Hashable, Sendable {
             protocolVersion: UInt16 = WireProtocol.version,
             agentID: String,
             resumeSequence: UInt64,
-            encodings: [UInt8] = [BatchEncoding.rowV1.rawValue],
+            encodings: [UInt8] = [BatchEncoding.columnarV1.rawValue, BatchEncoding.rowV1.rawValue],
             compressions: [UInt8] = [BatchCompression.zlib.rawValue, BatchCompression.none.rawValue]
         ) {
             self.protocolVersion = protocolVersion

@@ -25,8 +25,10 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
 
 /// How a batch body is laid out before compression.
 public enum BatchEncoding: UInt8, Sendable {
-    /// Stream table, then one row per record (see `BatchCodec`).
+    /// Stream table, then one row per record (see `RowBatchBody`).
     case rowV1 = 1
+    /// Per stream: timestamps, numbers and texts in columns (see `ColumnarBatchBody`, `ColumnarCodec`).
+    case columnarV1 = 2
 }
 
 /// How a batch body is compressed on the wire.

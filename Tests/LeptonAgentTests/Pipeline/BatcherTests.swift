@@ -58,3 +58,13 @@ import Testing
         #expect(batcher.flush()?.checkpoint == nil, "records not read from a file carry no checkpoint")
     }
 }
+
+@Suite struct BatchEncodingChoiceTests {
+    @Test func numbersGoInColumnsAndTextInRows() {
+        let number = Record(stream: "t", timestamp: 0, value: .number(1))
+        let text = Record(stream: "log", timestamp: 0, value: .text("GET /"))
+        #expect(AgentPipeline.encoding(for: [number, number, text]) == .columnarV1)
+        #expect(AgentPipeline.encoding(for: [number, text, text]) == .rowV1)
+        #expect(AgentPipeline.encoding(for: [text]) == .rowV1)
+    }
+}

@@ -1,0 +1,104 @@
+import LeptonCore
+import NIOCore
+
+/// Single-threaded encode and decode rates of `ColumnarCodec` over one signal's batches, in values per second.
+struct SpeedMeasurement: Sendable {
+    var encodeValues: Double
+    var decodeValues: Double
+    var encodeTimestamps: Double
+    var decodeTimestamps: Double
+
+    /// Runs each of the four measurements for at least `minimum` (after one warm-up pass over all batches).
+    static func measure(_ batches: [SignalBatch], minimum: Duration) throws -> SpeedMeasurement {
+        let allocator = ByteBufferAllocator()
+        let capacity = (batches.map(\.count).max() ?? 0) * 10 + 64
+        var scratch = allocator.buffer(capacity: capacity)
+        var sink: UInt64 = 0
+
+        let encodeValues = rate(minimum: minimum) {
+            var count = 0
+            for batch in batches {
+                scratch.clear()
+                sink &+= UInt64(ColumnarCodec.encodeNumbers(batch.values, into: &scratch).rawValue)
+                count += batch.count
+            }
+            return count
+        }
+        let encodeTimestamps = rate(minimum: minimum) {
+            var count = 0
+            for batch in batches {
+                scratch.clear()
+                ColumnarCodec.encodeTimestamps(batch.timestamps, into: &scratch)
+                sink &+= UInt64(scratch.writerIndex)
+                count += batch.count
+            }
+            return count
+        }
+
+        let encodedValues = batches.map { batch in
+            var buffer = allocator.buffer(capacity: capacity)
+            ColumnarCodec.encodeNumbers(batch.values, into: &buffer)
+            return buffer
+        }
+        let encodedTimestamps = batches.map { batch in
+            var buffer = allocator.buffer(capacity: capacity)
+            ColumnarCodec.encodeTimestamps(batch.timestamps, into: &buffer)
+            return buffer
+        }
+        let decodeValues = try rate(minimum: minimum) {
+            var count = 0
+            for (index, batch) in batches.enumerated() {
+                var reader = encodedValues[index]
+                let values = try ColumnarCodec.decodeNumbers(count: batch.count, from: &reader)
+                sink &+= values.last?.bitPattern ?? 0
+                count += values.count
+            }
+            return count
+        }
+        let decodeTimestamps = try rate(minimum: minimum) {
+            var count = 0
+            for (index, batch) in batches.enumerated() {
+                var reader = encodedTimestamps[index]
+                let timestamps = try ColumnarCodec.decodeTimestamps(count: batch.count, from: &reader)
+                sink &+= UInt64(bitPattern: timestamps.last ?? 0)
+                count += timestamps.count
+            }
+            return count
+        }
+        keep(sink)
+        return SpeedMeasurement(
+            encodeValues: encodeValues,
+            decodeValues: decodeValues,
+            encodeTimestamps: encodeTimestamps,
+            decodeTimestamps: decodeTimestamps
+        )
+    }
+
+    /// Values per second of `pass` (which returns how many values it handled), timed with `ContinuousClock`.
+    private static func rate(minimum: Duration, _ pass: () throws -> Int) rethrows -> Double {
+        _ = try pass()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var values = 0
+        var elapsed = Duration.zero
+        repeat {
+            values += try pass()
+            elapsed = clock.now - start
+        } while elapsed < minimum
+        return Double(values) / elapsed.inSeconds
+    }
+
+    /// Keeps the optimiser from dropping work whose results are otherwise unused.
+    @inline(never)
+    private static func keep(_ value: UInt64) {
+        if value == 0x5EED_5EED_5EED_5EED { print("") }
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, as a `Double`.
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}
