@@ -56,6 +56,13 @@ public enum BatchCodec {
         guard Int(batch.rawLength) <= maxRawBytes else {
             throw BatchDecodingError("raw length \(batch.rawLength) is above the limit of \(maxRawBytes) bytes")
         }
+        // Every record costs at least 3 bytes as a row: a bound on what one batch may decode to, whatever the
+        // encoding (a column can describe many records in a few bytes).
+        guard Int(batch.recordCount) <= maxRawBytes / 3 else {
+            throw BatchDecodingError(
+                "record count \(batch.recordCount) is above the limit for \(maxRawBytes) raw bytes"
+            )
+        }
         guard let encoding = BatchEncoding(rawValue: batch.encoding) else {
             throw BatchDecodingError("unknown batch encoding \(batch.encoding)")
         }
@@ -83,7 +90,7 @@ public enum BatchCodec {
         case .rowV1:
             return try RowBatchBody.decode(&body, expectedCount: Int(batch.recordCount))
         case .columnarV1:
-            return try ColumnarBatchBody.decode(&body, expectedCount: Int(batch.recordCount))
+            return try ColumnarBatchBody.decode(&body, expectedCount: Int(batch.recordCount), budget: maxRawBytes)
         }
     }
 }

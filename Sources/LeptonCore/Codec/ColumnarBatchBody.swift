@@ -65,15 +65,21 @@ enum ColumnarBatchBody {
         }
     }
 
-    static func decode(_ body: inout ByteBuffer, expectedCount: Int) throws(BatchDecodingError) -> [Record] {
+    /// - Parameter budget: bytes the decoded records may take as `row v1` would carry them (texts are counted in
+    ///   full each time a dictionary entry is used), so a small body cannot fan out into huge decoded batches.
+    static func decode(_ body: inout ByteBuffer, expectedCount: Int, budget: Int) throws(BatchDecodingError) -> [Record]
+    {
         guard let streamCount = body.readVarInt(), streamCount <= body.readableBytes else {
             throw BatchDecodingError("columnar: bad stream count")
         }
         var records: [Record] = []
-        records.reserveCapacity(min(expectedCount, body.readableBytes))
+        records.reserveCapacity(min(expectedCount, 1 << 16))
+        var spent = 0
         for stream in 0..<Int(streamCount) {
             let name = try body.readLengthPrefixedString("stream \(stream) name")
-            guard let count = body.readVarInt(), count >= 1, count <= expectedCount - records.count else {
+            guard let count = body.readVarInt(), count >= 1, count <= expectedCount - records.count,
+                count <= ColumnarCodec.maximumCount
+            else {
                 throw BatchDecodingError("stream \(stream): record count does not fit the frame's \(expectedCount)")
             }
             let n = Int(count)
@@ -97,6 +103,11 @@ enum ColumnarBatchBody {
                 let texts = textCount > 0 ? try ColumnarCodec.decodeTexts(count: textCount, from: &body) : []
                 guard timestamps.count == n, numbers.count == n - textCount, texts.count == textCount else {
                     throw BatchDecodingError("stream \(stream): a column has the wrong length")
+                }
+                // What the same records would cost as rows: 17 bytes of framing each, plus their texts.
+                spent += n * 17 + texts.reduce(0) { $0 + $1.utf8.count }
+                guard spent <= budget else {
+                    throw BatchDecodingError("stream \(stream): decoded records exceed \(budget) bytes")
                 }
                 var nextNumber = 0
                 var nextText = 0

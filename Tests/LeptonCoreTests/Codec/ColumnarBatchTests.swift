@@ -73,6 +73,48 @@ import Testing
         #expect(throws: BatchDecodingError.self) { try BatchCodec.decode(frame, maxRawBytes: 1 << 20) }
     }
 
+    static func frame(_ body: [UInt8], records: UInt32) -> Message.BatchFrame {
+        Message.BatchFrame(
+            sequence: 1,
+            recordCount: records,
+            encoding: BatchEncoding.columnarV1.rawValue,
+            compression: BatchCompression.none.rawValue,
+            rawLength: UInt32(body.count),
+            checksum: body.withUnsafeBytes { CRC32C.checksum($0) },
+            body: ByteBuffer(bytes: body)
+        )
+    }
+
+    @Test func tinyBodiesClaimingHugeCountsAreRefusedBeforeAllocating() {
+        // One stream claiming 2^32 − 1 records in 8 bytes.
+        let claim = Self.frame([0x01, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00], records: .max)
+        #expect(throws: BatchDecodingError.self) { try BatchCodec.decode(claim, maxRawBytes: 16 << 20) }
+        #expect(throws: BatchDecodingError.self) { try BatchCodec.decode(claim, maxRawBytes: .max) }
+
+        // 2^22 records of a constant on a regular clock cost about 20 bytes: many such streams must not decode
+        // into billions of records.
+        let stream: [UInt8] =
+            [0x00, 0x80, 0x80, 0x80, 0x02, 0x00]  // empty name, n = 2^22, all numbers
+            + [0x00, 0x01, 0x00, 0x00, 0x00]  // timestamps: t0 0, unit 1, period 0, width 0, no exceptions
+            + [0x00] + [UInt8](repeating: 0, count: 8)  // constant 0.0
+        let streams = 64
+        let fanOut = Self.frame(
+            [UInt8(streams)] + Array([[UInt8]](repeating: stream, count: streams).joined()),
+            records: UInt32(streams) << 22
+        )
+        #expect(throws: BatchDecodingError.self) { try BatchCodec.decode(fanOut, maxRawBytes: 16 << 20) }
+    }
+
+    @Test func aLongTextRepeatedByTheDictionaryIsBoundedByTheRawLimit() throws {
+        let line = String(repeating: "x", count: 100_000)
+        let records = (0..<200).map { Record(stream: "log", timestamp: Int64($0), value: .text(line)) }
+        let frame = try BatchCodec.encode(records, sequence: 1, encoding: .columnarV1)
+        // The dictionary stores the text once; decoded, it is 200 texts of 100 kB.
+        #expect(Int(frame.rawLength) < 200_000)
+        #expect(throws: BatchDecodingError.self) { try BatchCodec.decode(frame, maxRawBytes: 1 << 20) }
+        #expect(try BatchCodec.decode(frame, maxRawBytes: 32 << 20).count == 200)
+    }
+
     @Test func damagedColumnarBodiesFailCleanly() throws {
         let valid = try BatchCodec.encode(
             BatchCodecTests.sample(),
