@@ -12,6 +12,7 @@ public struct Agent: Sendable {
     public let metrics: AgentMetrics
     public let adminBound = Rendezvous<SocketAddress>()
     let spool: Spool
+    let hasAdmin: Bool
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
     public init(config: AgentConfig, logger: Logger, standardInput: Int32 = 0) throws {
@@ -101,15 +102,35 @@ public struct Agent: Sendable {
         self.metrics = metrics
         self.spool = spool
         self.services = services
+        self.hasAdmin = config.admin != nil
     }
 
     /// The service group that runs the agent until SIGTERM/SIGINT (or `triggerGracefulShutdown()`), or until
     /// every source ended and everything was acknowledged.
+    ///
+    /// With a `notifier` (the executable passes one built from its environment) it also tells systemd when the
+    /// agent serves, pings the watchdog while the spool answers, and says when it stops.
     public func serviceGroup(
         gracefulShutdownLimit: Duration,
         signals: [UnixSignal] = [.sigterm, .sigint],
+        notifier: SystemdNotifier? = nil,
         logger: Logger
     ) -> ServiceGroup {
+        var services = services
+        if let notifier {
+            let spool = spool
+            let adminBound = hasAdmin ? adminBound : nil
+            let notify = SystemdNotifyService(
+                notifier: notifier,
+                ready: { _ = await adminBound?.value },
+                healthy: {
+                    _ = await spool.heldBatches
+                    return true
+                },
+                logger: logger
+            )
+            services.append(.init(service: notify))
+        }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = signals
         configuration.maximumGracefulShutdownDuration = gracefulShutdownLimit

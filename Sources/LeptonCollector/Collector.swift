@@ -59,11 +59,32 @@ public struct Collector: Sendable {
 
     /// The service group that runs the collector: until SIGTERM/SIGINT (the executable) or until
     /// `triggerGracefulShutdown()` (tests), then shuts down gracefully within `shutdownTimeout`.
+    ///
+    /// With a `notifier` (the executable passes one built from its environment) it also tells systemd when both
+    /// listeners are bound, pings the watchdog while the store answers, and says when it stops.
     public func serviceGroup(
         shutdownTimeout: Duration,
         signals: [UnixSignal] = [.sigterm, .sigint],
+        notifier: SystemdNotifier? = nil,
         logger: Logger
     ) -> ServiceGroup {
+        var services = services
+        if let notifier {
+            let server = server
+            let httpBound = httpBound
+            let sink = sink
+            services.append(
+                SystemdNotifyService(
+                    notifier: notifier,
+                    ready: {
+                        _ = await server.bound.value
+                        _ = await httpBound.value
+                    },
+                    healthy: { (try? await sink.highWater(agent: "")) != nil },
+                    logger: logger
+                )
+            )
+        }
         var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: signals,

@@ -19,14 +19,19 @@ public final class ChildProcess: @unchecked Sendable {
         return directory
     }
 
-    /// Starts `name` (e.g. `lepton-collector`) with `arguments`; stdin from `input` if given, else /dev/null.
+    /// Starts `name` (e.g. `lepton-collector`) with `arguments`; stdin from `input` if given, else /dev/null. The
+    /// environment is this process's, without systemd's notification variables, plus `environment`.
     public init(
         _ name: String,
         _ arguments: [String],
         directory: String,
-        input: FileHandle? = nil
+        input: FileHandle? = nil,
+        environment: [String: String] = [:]
     ) throws {
         let process = Process()
+        var inherited = ProcessInfo.processInfo.environment
+        for systemd in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { inherited[systemd] = nil }
+        process.environment = inherited.merging(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: (Self.buildDirectory as NSString).appendingPathComponent(name))
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)

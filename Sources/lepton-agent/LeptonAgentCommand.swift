@@ -52,7 +52,11 @@ struct Run: AsyncParsableCommand {
             metadata: ["collector": "\(config.collector.address)", "sources": "\(config.sources.count)"]
         )
         let limit = config.collector.shutdownTimeout + .seconds(5)
-        try await agent.serviceGroup(gracefulShutdownLimit: limit, logger: logger).run()
+        try await agent.serviceGroup(
+            gracefulShutdownLimit: limit,
+            notifier: SystemdNotifier.fromProcessEnvironment(),
+            logger: logger
+        ).run()
         logger.info("stopped")
     }
 }

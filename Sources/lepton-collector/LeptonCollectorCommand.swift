@@ -46,7 +46,11 @@ struct Run: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        try await collector.serviceGroup(shutdownTimeout: config.limits.shutdownTimeout, logger: logger).run()
+        try await collector.serviceGroup(
+            shutdownTimeout: config.limits.shutdownTimeout,
+            notifier: SystemdNotifier.fromProcessEnvironment(),
+            logger: logger
+        ).run()
         logger.info("stopped")
     }
 }

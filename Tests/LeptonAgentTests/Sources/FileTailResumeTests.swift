@@ -39,7 +39,7 @@ import Testing
         let reader: Task<Void, Never>
 
         /// Whether `count` lines arrived within `timeout`.
-        func waitForLines(_ count: Int, timeout: Duration = .seconds(5)) async -> Bool {
+        func waitForLines(_ count: Int, timeout: Duration = .seconds(20)) async -> Bool {
             await eventually(timeout: timeout, interval: .milliseconds(10)) { await received.lines.count >= count }
         }
 
