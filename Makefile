@@ -22,8 +22,9 @@ ifeq ($(shell command -v $(SWIFT) 2>/dev/null),)
   endif
 endif
 
-# zlib (compress-nio), SQLite (GRDB), OpenSSL headers; curl and python3 for scripts/demo.sh and scripts/bench-e2e.sh.
-DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3
+# zlib (compress-nio), SQLite (GRDB), OpenSSL headers; curl and python3 for scripts/demo.sh and scripts/bench-e2e.sh;
+# systemd for systemd-analyze, which SystemdUnitTests runs on the units in systemd/ (verify, security exposure).
+DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd
 
 # SwiftPM links .build/release to the platform's release folder.
 RELEASE_BIN := .build/release

@@ -14,7 +14,7 @@ import Testing
             databasePath: fixture.database,
             limits: .init(maxBatchRawBytes: 4096)
         )
-        let pipe = try Pipe()
+        let pipe = try StdinPipe()
         let agent = try AgentHarness(
             config: fixture.agentConfig(
                 collectorPort: collector.agentPort,

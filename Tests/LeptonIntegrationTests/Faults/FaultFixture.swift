@@ -90,7 +90,7 @@ struct FaultFixture {
 }
 
 /// A pipe whose read end feeds an agent's stdin.
-struct Pipe {
+struct StdinPipe {
     let read: Int32
     let write: Int32
 

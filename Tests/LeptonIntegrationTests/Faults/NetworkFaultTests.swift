@@ -62,7 +62,7 @@ import Testing
         let started = ContinuousClock.now
         let collector = try await CollectorHarness(pki: fixture.pki, databasePath: fixture.database)
         let proxy = try await FaultProxy(targetPort: collector.agentPort)
-        let pipe = try Pipe()
+        let pipe = try StdinPipe()
         let agent = try AgentHarness(
             config: fixture.agentConfig(
                 collectorPort: proxy.port,

@@ -11,7 +11,7 @@ import Testing
     /// Spools `total` stdin lines with no collector to send them to, then stops the agent; returns the
     /// spool's segment files in order.
     static func fillSpool(_ fixture: FaultFixture) async throws -> [String] {
-        let pipe = try Pipe()
+        let pipe = try StdinPipe()
         var config = fixture.agentConfig(
             collectorPort: try ChildProcess.freePort(),
             sources: [SourceConfig(name: "pipe", kind: .stdin(parser: .text))],
@@ -44,7 +44,7 @@ import Testing
     /// by itself once the spool is empty. Returns the agent's metrics at the end.
     static func drain(_ fixture: FaultFixture) async throws -> PrometheusText {
         let collector = try await CollectorHarness(pki: fixture.pki, databasePath: fixture.database)
-        let pipe = try Pipe()
+        let pipe = try StdinPipe()
         close(pipe.write)
         let agent = try AgentHarness(
             config: fixture.agentConfig(

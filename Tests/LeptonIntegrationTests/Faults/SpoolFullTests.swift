@@ -11,7 +11,7 @@ import Testing
         defer { fixture.remove() }
         let started = ContinuousClock.now
         let port = try ChildProcess.freePort()
-        let pipe = try Pipe()
+        let pipe = try StdinPipe()
         let maxBytes = 64 << 10
         let agent = try AgentHarness(
             config: fixture.agentConfig(
