@@ -96,6 +96,13 @@ public struct Agent: Sendable {
             )
             services.append(.init(service: http))
         }
+        let certificates = CertificateWatch(
+            files: [("cert", link.tls.cert), ("ca", link.tls.ca)],
+            registry: metrics.registry,
+            metricPrefix: "lepton_agent",
+            logger: logger
+        )
+        services.append(.init(service: certificates))
         services.append(.init(service: SpoolService(spool: spool, policy: config.spool.fsync)))
         services.append(.init(service: shipper))
         services.append(.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup))

@@ -54,7 +54,13 @@ public struct Collector: Sendable {
         self.server = server
         self.sink = store
         self.metrics = metrics
-        self.services = [SinkCloser(sink: store, logger: logger), http, server]
+        let certificates = CertificateWatch(
+            files: [("cert", config.tls.cert), ("ca", config.tls.ca)],
+            registry: metrics.registry,
+            metricPrefix: "lepton_collector",
+            logger: logger
+        )
+        self.services = [SinkCloser(sink: store, logger: logger), certificates, http, server]
     }
 
     /// The service group that runs the collector: until SIGTERM/SIGINT (the executable) or until

@@ -25,6 +25,11 @@ public enum LeptonTLS {
         return try NIOSSLContext(configuration: configuration)
     }
 
+    /// When the first certificate in the PEM file at `path` expires, in seconds since the epoch.
+    public static func notValidAfter(certificateAt path: String) throws -> Int64 {
+        Int64(try loadCertificates(path, what: "certificate")[0].notValidAfter)
+    }
+
     private static func loadCertificates(_ path: String, what: String) throws -> [NIOSSLCertificate] {
         let certificates: [NIOSSLCertificate]
         do {
