@@ -17,81 +17,34 @@ import NIOCore
 /// "Fits" means x has at least the window's leading and trailing zero bits. There is no window before the first
 /// `1 1` record (a `1 0` then is an error), and the decoder rejects lz + n > B.
 enum XORScheme {
-    // MARK: 64-bit
-
     static func encode64(_ values: UnsafeBufferPointer<Double>) -> BitWriter {
-        var writer = BitWriter(reservingBits: 64 + values.count * 24)
-        var previous = values[0].bitPattern
-        writer.write(previous, bits: 64)
-        // No window yet: leading 64 and trailing 64 fit no non-zero XOR.
-        var leading = 64
-        var trailing = 64
-        for index in 1..<values.count {
-            let bits = values[index].bitPattern
-            let xor = bits ^ previous
-            previous = bits
-            if xor == 0 {
-                writer.write(0, bits: 1)
-                continue
-            }
-            let lz = xor.leadingZeroBitCount
-            let tz = xor.trailingZeroBitCount
-            if lz >= leading && tz >= trailing {
-                writer.write(0b01, bits: 2)  // 1, then 0
-                writer.write(xor &>> UInt64(trailing), bits: 64 - leading - trailing)
-            } else {
-                let length = 64 - lz - tz
-                writer.write(0b11 | UInt64(lz) << 2 | UInt64(length - 1) << 8, bits: 14)
-                writer.write(xor &>> UInt64(tz), bits: length)
-                leading = lz
-                trailing = tz
-            }
-        }
-        return writer
+        encode(count: values.count) { values[$0].bitPattern }
     }
 
     static func decode64(count: Int, from buffer: inout ByteBuffer) throws(ColumnarDecodingError) -> [Double] {
-        try ColumnarCodec.requireBits(64 + count - 1, in: buffer, "numbers (xor)")
-        var reader = BitReader(buffer)
-        guard var current = reader.read(64) else { throw ColumnarDecodingError("numbers (xor): truncated") }
-        var result: [Double] = []
-        result.reserveCapacity(count)
-        result.append(Double(bitPattern: current))
-        var leading = -1  // no window yet
-        var length = 0
-        for _ in 1..<count {
-            guard let changed = reader.read(1) else { throw ColumnarDecodingError("numbers (xor): truncated") }
-            if changed == 1 {
-                guard let newWindow = reader.read(1) else { throw ColumnarDecodingError("numbers (xor): truncated") }
-                if newWindow == 1 {
-                    guard let header = reader.read(12) else { throw ColumnarDecodingError("numbers (xor): truncated") }
-                    leading = Int(header & 63)
-                    length = Int(header >> 6) + 1
-                    guard leading + length <= 64 else {
-                        throw ColumnarDecodingError("numbers (xor): window \(leading) + \(length) is over 64 bits")
-                    }
-                } else if leading < 0 {
-                    throw ColumnarDecodingError("numbers (xor): window reused before one was set")
-                }
-                guard let field = reader.read(length) else { throw ColumnarDecodingError("numbers (xor): truncated") }
-                current ^= field << (64 - leading - length)
-            }
-            result.append(Double(bitPattern: current))
-        }
-        try ColumnarCodec.finish(reader, &buffer, "numbers (xor)")
-        return result
+        try decode(UInt64.self, count: count, from: &buffer, "numbers (xor)").map(Double.init(bitPattern:))
     }
 
-    // MARK: 32-bit
-
     static func encode32(_ patterns: UnsafeBufferPointer<UInt32>) -> BitWriter {
-        var writer = BitWriter(reservingBits: 32 + patterns.count * 16)
-        var previous = patterns[0]
-        writer.write(UInt64(previous), bits: 32)
-        var leading = 32
-        var trailing = 32
-        for index in 1..<patterns.count {
-            let bits = patterns[index]
+        encode(count: patterns.count) { patterns[$0] }
+    }
+
+    static func decode32(count: Int, from buffer: inout ByteBuffer) throws(ColumnarDecodingError) -> [UInt32] {
+        try decode(UInt32.self, count: count, from: &buffer, "numbers (float32 xor)")
+    }
+
+    /// The stream of `count` (≥ 1) patterns of B = `P.bitWidth` bits; header fields of L = log2(B) bits.
+    private static func encode<P: FixedWidthInteger & UnsignedInteger>(count: Int, pattern: (Int) -> P) -> BitWriter {
+        let width = P.bitWidth
+        let fieldBits = width.trailingZeroBitCount
+        var writer = BitWriter(reservingBits: width + count * (width / 4 + 8))
+        var previous = pattern(0)
+        writer.write(UInt64(previous), bits: width)
+        // No window yet: leading B and trailing B fit no non-zero XOR.
+        var leading = width
+        var trailing = width
+        for index in 1..<count {
+            let bits = pattern(index)
             let xor = bits ^ previous
             previous = bits
             if xor == 0 {
@@ -102,11 +55,11 @@ enum XORScheme {
             let tz = xor.trailingZeroBitCount
             if lz >= leading && tz >= trailing {
                 writer.write(0b01, bits: 2)  // 1, then 0
-                writer.write(UInt64(xor &>> UInt32(trailing)), bits: 32 - leading - trailing)
+                writer.write(UInt64(xor &>> P(trailing)), bits: width - leading - trailing)
             } else {
-                let length = 32 - lz - tz
-                writer.write(0b11 | UInt64(lz) << 2 | UInt64(length - 1) << 7, bits: 12)
-                writer.write(UInt64(xor &>> UInt32(tz)), bits: length)
+                let length = width - lz - tz
+                writer.write(0b11 | UInt64(lz) << 2 | UInt64(length - 1) << (2 + fieldBits), bits: 2 + 2 * fieldBits)
+                writer.write(UInt64(xor &>> P(tz)), bits: length)
                 leading = lz
                 trailing = tz
             }
@@ -114,44 +67,45 @@ enum XORScheme {
         return writer
     }
 
-    static func decode32(count: Int, from buffer: inout ByteBuffer) throws(ColumnarDecodingError) -> [UInt32] {
-        try ColumnarCodec.requireBits(32 + count - 1, in: buffer, "numbers (float32 xor)")
+    private static func decode<P: FixedWidthInteger & UnsignedInteger>(
+        _: P.Type,
+        count: Int,
+        from buffer: inout ByteBuffer,
+        _ what: String
+    ) throws(ColumnarDecodingError) -> [P] {
+        let width = P.bitWidth
+        let fieldBits = width.trailingZeroBitCount
+        try ColumnarCodec.requireBits(width + count - 1, in: buffer, what)
         var reader = BitReader(buffer)
-        guard let firstField = reader.read(32) else { throw ColumnarDecodingError("numbers (float32 xor): truncated") }
-        var current = UInt32(truncatingIfNeeded: firstField)
-        var result: [UInt32] = []
+        guard let first = reader.read(width) else { throw ColumnarDecodingError("\(what): truncated") }
+        var current = P(truncatingIfNeeded: first)
+        var result: [P] = []
         result.reserveCapacity(count)
         result.append(current)
         var leading = -1  // no window yet
         var length = 0
         for _ in 1..<count {
-            guard let changed = reader.read(1) else { throw ColumnarDecodingError("numbers (float32 xor): truncated") }
+            guard let changed = reader.read(1) else { throw ColumnarDecodingError("\(what): truncated") }
             if changed == 1 {
-                guard let newWindow = reader.read(1) else {
-                    throw ColumnarDecodingError("numbers (float32 xor): truncated")
-                }
+                guard let newWindow = reader.read(1) else { throw ColumnarDecodingError("\(what): truncated") }
                 if newWindow == 1 {
-                    guard let header = reader.read(10) else {
-                        throw ColumnarDecodingError("numbers (float32 xor): truncated")
+                    guard let header = reader.read(2 * fieldBits) else {
+                        throw ColumnarDecodingError("\(what): truncated")
                     }
-                    leading = Int(header & 31)
-                    length = Int(header >> 5) + 1
-                    guard leading + length <= 32 else {
-                        throw ColumnarDecodingError(
-                            "numbers (float32 xor): window \(leading) + \(length) is over 32 bits"
-                        )
+                    leading = Int(header & (1 << fieldBits - 1))
+                    length = Int(header >> fieldBits) + 1
+                    guard leading + length <= width else {
+                        throw ColumnarDecodingError("\(what): window \(leading) + \(length) is over \(width) bits")
                     }
                 } else if leading < 0 {
-                    throw ColumnarDecodingError("numbers (float32 xor): window reused before one was set")
+                    throw ColumnarDecodingError("\(what): window reused before one was set")
                 }
-                guard let field = reader.read(length) else {
-                    throw ColumnarDecodingError("numbers (float32 xor): truncated")
-                }
-                current ^= UInt32(truncatingIfNeeded: field << (32 - leading - length))
+                guard let field = reader.read(length) else { throw ColumnarDecodingError("\(what): truncated") }
+                current ^= P(truncatingIfNeeded: field << (width - leading - length))
             }
             result.append(current)
         }
-        try ColumnarCodec.finish(reader, &buffer, "numbers (float32 xor)")
+        try ColumnarCodec.finish(reader, &buffer, what)
         return result
     }
 }
