@@ -12,6 +12,12 @@ extension Duration {
         if overflow { return seconds < 0 ? .min : .max }
         return scaled + attoseconds / 1_000_000_000_000_000
     }
+
+    /// The duration in seconds, as a floating-point number (for rates and reports).
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
 }
 
 /// Wall-clock time in nanoseconds since the epoch: the timestamp of records read now.

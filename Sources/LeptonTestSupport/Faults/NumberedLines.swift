@@ -1,4 +1,5 @@
 import Foundation
+import LeptonCore
 import NIOPosix
 
 /// Writes the numbered lines "1\n" … "N\n" (each optionally followed by a space and random letters, which
@@ -43,7 +44,7 @@ public final class NumberedLines: Sendable {
             let last = first + count - 1
             // Small slices of 20 ms keep the pace smooth and the writer responsive to cancellation.
             while next <= last && !Task.isCancelled {
-                let due = Int(Double(perSecond) * (ContinuousClock.now - started).seconds) + first - 1
+                let due = Int(Double(perSecond) * (ContinuousClock.now - started).inSeconds) + first - 1
                 let upTo = min(last, max(due, next))
                 let bytes = Array((next...upTo).map { "\($0)\(Self.payload(payloadBytes))\n" }.joined().utf8)
                 try await NIOThreadPool.singleton.runIfActive { try Self.writeAll(bytes, to: descriptor) }
@@ -80,13 +81,5 @@ public final class NumberedLines: Sendable {
             }
             done += written
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

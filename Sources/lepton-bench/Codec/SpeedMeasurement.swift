@@ -94,11 +94,3 @@ struct SpeedMeasurement: Sendable {
         if value == 0x5EED_5EED_5EED_5EED { print("") }
     }
 }
-
-extension Duration {
-    /// This duration in seconds, as a `Double`.
-    var inSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}

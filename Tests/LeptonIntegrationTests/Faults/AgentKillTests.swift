@@ -81,7 +81,7 @@ import Testing
             stream: "counter"
         )
         let sampleTimes = samples.map(\.timestamp)
-        let seconds = (ContinuousClock.now - started).seconds
+        let seconds = (ContinuousClock.now - started).inSeconds
         try FaultReport.record(
             FaultRun(
                 family: 2,

@@ -51,7 +51,7 @@ import Testing
                 scenario: "collector SIGKILLed at random points, restarted (tail source)",
                 faults: kills,
                 delivery: delivery,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes: "every batch resent after a kill is deduplicated by (agent, sequence)"
             )
         )

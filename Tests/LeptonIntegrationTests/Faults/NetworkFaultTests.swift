@@ -49,7 +49,7 @@ import Testing
                 scenario: "black hole 4 s, connection reset, slow link 16 KiB/s for 4 s (tail source)",
                 faults: faults,
                 delivery: delivery,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes: "the agent notices the black hole after 3 silent heartbeats (1 s each) and reconnects"
             )
         )
@@ -101,7 +101,7 @@ import Testing
                 faults: 1,
                 delivery: delivery,
                 droppedCounted: dropped,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes: "whole oldest unsent segments are evicted and counted as spool_evicted"
             )
         )

@@ -93,7 +93,7 @@ import Testing
                 faults: 2,
                 delivery: delivery,
                 droppedCounted: dropped,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes: "each batch header has its own CRC-32C, so a damaged payload is counted by record"
             )
         )
@@ -123,7 +123,7 @@ import Testing
                 faults: 2,
                 delivery: delivery,
                 droppedCounted: dropped,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes: "records behind a lost header or in a deleted segment cannot be counted; "
                     + "lepton_agent_spool_damage_total{kind=corrupt|missing_segment} and the damaged bytes show them"
             )

@@ -50,7 +50,7 @@ import Testing
                 faults: 1,
                 delivery: delivery,
                 droppedCounted: dropped,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes:
                     "the spool bound stands in for a full disk; a failed write (ENOSPC) is counted as spool_write_error"
             )

@@ -47,7 +47,7 @@ import Testing
                 scenario: "5 failed commits, 300 ms commits for 1.5 s, store down for 1.5 s (tail source)",
                 faults: sink.failedCommits,
                 delivery: delivery,
-                seconds: (ContinuousClock.now - started).seconds,
+                seconds: (ContinuousClock.now - started).inSeconds,
                 notes:
                     "\(Int(refused)) batches refused with a retryable storage_unavailable error, kept and resent by the agent"
             )
