@@ -133,6 +133,7 @@ let package = Package(
             name: "LeptonCoreTests",
             dependencies: [
                 "LeptonCore",
+                "LeptonTestSupport",
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),

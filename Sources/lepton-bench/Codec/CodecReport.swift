@@ -1,4 +1,5 @@
 import Foundation
+import LeptonTestSupport
 
 /// One signal's results: a row of the report.
 struct CodecBenchmarkRow: Sendable {

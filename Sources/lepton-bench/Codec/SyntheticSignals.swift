@@ -1,4 +1,5 @@
 import Foundation
+import LeptonTestSupport
 
 /// Generated signals that mimic real sensors. Deterministic: each has its own fixed seed.
 enum SyntheticSignals {

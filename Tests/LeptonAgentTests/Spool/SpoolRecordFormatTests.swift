@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonTestSupport
 import NIOCore
 import Testing
 
@@ -236,7 +237,7 @@ import Testing
     // MARK: - Garbage
 
     static func garbage(_ count: Int, seed: UInt64) -> [UInt8] {
-        var generator = SplitMix64(state: seed)
+        var generator = SplitMix64(seed: seed)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
         for _ in 0..<count { bytes.append(UInt8.random(in: .min ... .max, using: &generator)) }
@@ -272,18 +273,5 @@ import Testing
                 Damage(kind: .corrupt, offset: before.count + batches[0].bytes.count, bytes: between.count),
             ]
         )
-    }
-}
-
-/// A small seeded generator (SplitMix64), so that a failure can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import LeptonTestSupport
 import NIOCore
 import Testing
 
