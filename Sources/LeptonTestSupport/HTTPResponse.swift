@@ -21,19 +21,10 @@ public struct HTTPResponse: Sendable {
     }
 
     private static func blockingGet(port: Int, path: String) throws -> HTTPResponse {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw HTTPError("socket failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        guard let descriptor = connectLoopback(port: port) else {
+            throw HTTPError("connect to 127.0.0.1:\(port) failed: errno \(errno)")
         }
-        guard connected == 0 else { throw HTTPError("connect to 127.0.0.1:\(port) failed") }
+        defer { close(descriptor) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(descriptor, $0.baseAddress, $0.count, 0) }) == request.count else {
             throw HTTPError("send failed")
@@ -72,4 +63,26 @@ public struct HTTPResponse: Sendable {
         var description: String
         init(_ description: String) { self.description = description }
     }
+}
+
+/// A blocking TCP connection to 127.0.0.1:`port`: the descriptor, or nil with `errno` set.
+public func connectLoopback(port: Int) -> Int32? {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return nil }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else {
+        let error = errno
+        close(descriptor)
+        errno = error
+        return nil
+    }
+    return descriptor
 }

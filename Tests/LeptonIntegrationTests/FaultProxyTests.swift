@@ -142,21 +142,8 @@ private struct TestClient: Sendable {
 
     static func open(port: Int) async throws -> TestClient {
         try await NIOThreadPool.singleton.runIfActive {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else {
-                let error = errno
-                close(descriptor)
-                throw Failure(description: "connect to 127.0.0.1:\(port): errno \(error)")
+            guard let descriptor = connectLoopback(port: port) else {
+                throw Failure(description: "connect to 127.0.0.1:\(port): errno \(errno)")
             }
             let client = TestClient(descriptor: descriptor)
             client.setTimeout(SO_SNDTIMEO, .seconds(5))
