@@ -95,7 +95,8 @@ public final class SQLiteSink: RecordSink {
             let previous = UInt64(stored ?? 0)
             let skipped = previous > 0 && sequence > previous + 1 ? sequence - previous - 1 : 0
 
-            var perStream: [String: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
+            // A stream is stored under its series key: the name, plus its tags when it has any.
+            var perStream: [SeriesKey: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
             let insertStream = try db.cachedStatement(sql: "INSERT OR IGNORE INTO streams (agent, name) VALUES (?, ?)")
             let selectStream = try db.cachedStatement(sql: "SELECT id FROM streams WHERE agent = ? AND name = ?")
             let insertSample = try db.cachedStatement(
@@ -103,14 +104,16 @@ public final class SQLiteSink: RecordSink {
             )
             for record in records {
                 var entry: (id: Int64, count: Int64, first: Int64, last: Int64)
-                if let existing = perStream[record.stream] {
+                let series = record.series
+                if let existing = perStream[series] {
                     entry = existing
                 } else {
-                    try insertStream.execute(arguments: [agent, record.stream])
-                    guard let id = try Int64.fetchOne(selectStream, arguments: [agent, record.stream]) else {
+                    let name = series.text
+                    try insertStream.execute(arguments: [agent, name])
+                    guard let id = try Int64.fetchOne(selectStream, arguments: [agent, name]) else {
                         throw DatabaseError(
                             resultCode: .SQLITE_INTERNAL,
-                            message: "stream row for \(agent)/\(record.stream) vanished"
+                            message: "stream row for \(agent)/\(name) vanished"
                         )
                     }
                     entry = (id, 0, record.timestamp, record.timestamp)
@@ -124,7 +127,7 @@ public final class SQLiteSink: RecordSink {
                 entry.count += 1
                 entry.first = min(entry.first, record.timestamp)
                 entry.last = max(entry.last, record.timestamp)
-                perStream[record.stream] = entry
+                perStream[series] = entry
             }
             for entry in perStream.values {
                 try db.execute(
@@ -221,16 +224,22 @@ public final class SQLiteSink: RecordSink {
                     """,
                 arguments: [agent, stream, from ?? Int64.min, to ?? Int64.max, limit]
             )
+            // `stream` is a series key: the name, with the stream's tags if it has any.
+            let series = (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
             var records: [LeptonCore.Record] = []
             while let row = try rows.next() {
                 let time: Int64 = row[0]
+                let value: LeptonCore.Record.Value
                 if let text: String = row[2] {
-                    records.append(LeptonCore.Record(stream: stream, timestamp: time, value: .text(text)))
+                    value = .text(text)
                 } else {
                     // SQLite stores NaN as NULL.
-                    let value: Double? = row[1]
-                    records.append(LeptonCore.Record(stream: stream, timestamp: time, value: .number(value ?? .nan)))
+                    let number: Double? = row[1]
+                    value = .number(number ?? .nan)
                 }
+                records.append(
+                    LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: time, value: value)
+                )
             }
             return records
         }

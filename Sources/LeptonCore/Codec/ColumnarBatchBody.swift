@@ -6,7 +6,7 @@ import NIOCore
 /// ```
 /// varint stream_count
 /// per stream, in order of first appearance in the batch:
-///   varint name length, UTF-8 name
+///   varint key length, UTF-8 series key (name and tags, see SeriesKey)
 ///   varint n                 records of this stream (≥ 1), in batch order
 ///   u8 kinds                 0: all numbers, 1: all texts, 2: mixed
 ///   [kinds == 2] ceil(n/8) bytes, bit i (LSB first) set when record i is a text
@@ -19,19 +19,20 @@ import NIOCore
 /// stream after stream (order across streams within one batch is not kept: the store orders by time).
 enum ColumnarBatchBody {
     static func encode(_ records: [Record], into body: inout ByteBuffer) {
-        var index: [String: Int] = [:]
-        var streams: [(name: String, records: [Record])] = []
+        var index: [SeriesKey: Int] = [:]
+        var streams: [(series: SeriesKey, records: [Record])] = []
         for record in records {
-            if let position = index[record.stream] {
+            let series = record.series
+            if let position = index[series] {
                 streams[position].records.append(record)
             } else {
-                index[record.stream] = streams.count
-                streams.append((record.stream, [record]))
+                index[series] = streams.count
+                streams.append((series, [record]))
             }
         }
         body.writeVarInt(UInt64(streams.count))
-        for (name, members) in streams {
-            body.writeLengthPrefixedString(name)
+        for (series, members) in streams {
+            body.writeLengthPrefixedString(series.text)
             body.writeVarInt(UInt64(members.count))
             var numbers: [Double] = []
             var texts: [String] = []
@@ -76,7 +77,7 @@ enum ColumnarBatchBody {
         records.reserveCapacity(min(expectedCount, 1 << 16))
         var spent = 0
         for stream in 0..<Int(streamCount) {
-            let name = try body.readLengthPrefixedString("stream \(stream) name")
+            let series = try body.readSeriesKey("stream \(stream) name")
             guard let count = body.readVarInt(), count >= 1, count <= expectedCount - records.count,
                 count <= ColumnarCodec.maximumCount
             else {
@@ -120,10 +121,12 @@ enum ColumnarBatchBody {
                         value = .number(numbers[nextNumber])
                         nextNumber += 1
                     }
-                    records.append(Record(stream: name, timestamp: timestamps[position], value: value))
+                    records.append(
+                        Record(stream: series.stream, tags: series.tags, timestamp: timestamps[position], value: value)
+                    )
                 }
             } catch {
-                throw BatchDecodingError("stream \(stream) (\(name)): \(error)")
+                throw BatchDecodingError("stream \(stream) (\(series.text)): \(error)")
             }
         }
         guard records.count == expectedCount else {

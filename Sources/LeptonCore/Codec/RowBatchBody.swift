@@ -1,24 +1,32 @@
 import NIOCore
 
-/// Batch encoding `row v1`: `varint stream_count`, each stream `varint len, utf8 name`; `varint record_count`,
+/// Batch encoding `row v1`: `varint stream_count`, each stream `varint len, utf8 series key` (``SeriesKey``); `varint record_count`,
 /// each record `varint stream_index, u8 kind, zigzag varint timestamp delta, value` where kind 0 is an IEEE-754
 /// double (8 bytes, big-endian bit pattern) and kind 1 a string (`varint len, utf8`). Records keep batch order.
 enum RowBatchBody {
     static func encode(_ records: [Record], into body: inout ByteBuffer) {
-        var streams: [String: Int] = [:]
-        var order: [String] = []
-        for record in records where streams[record.stream] == nil {
-            streams[record.stream] = order.count
-            order.append(record.stream)
+        var streams: [SeriesKey: Int] = [:]
+        var order: [SeriesKey] = []
+        var indices: [Int] = []
+        indices.reserveCapacity(records.count)
+        for record in records {
+            let series = record.series
+            if let index = streams[series] {
+                indices.append(index)
+            } else {
+                streams[series] = order.count
+                indices.append(order.count)
+                order.append(series)
+            }
         }
         body.writeVarInt(UInt64(order.count))
-        for name in order {
-            body.writeLengthPrefixedString(name)
+        for series in order {
+            body.writeLengthPrefixedString(series.text)
         }
         body.writeVarInt(UInt64(records.count))
         var previous: Int64 = 0
-        for record in records {
-            body.writeVarInt(UInt64(streams[record.stream]!))
+        for (record, index) in zip(records, indices) {
+            body.writeVarInt(UInt64(index))
             switch record.value {
             case .number(let value):
                 body.writeInteger(UInt8(0))
@@ -42,10 +50,10 @@ enum RowBatchBody {
         guard let streamCount = body.readVarInt(), streamCount <= body.readableBytes else {
             throw BatchDecodingError("stream table: bad count")
         }
-        var streams: [String] = []
+        var streams: [SeriesKey] = []
         streams.reserveCapacity(Int(streamCount))
         for index in 0..<Int(streamCount) {
-            streams.append(try body.readLengthPrefixedString("stream \(index) name"))
+            streams.append(try body.readSeriesKey("stream \(index) name"))
         }
         guard let recordCount = body.readVarInt(), recordCount == expectedCount else {
             throw BatchDecodingError("record count does not match the frame's \(expectedCount)")
@@ -76,7 +84,8 @@ enum RowBatchBody {
             default:
                 throw BatchDecodingError("record \(index): unknown kind \(kind)")
             }
-            records.append(Record(stream: streams[Int(streamIndex)], timestamp: timestamp, value: value))
+            let series = streams[Int(streamIndex)]
+            records.append(Record(stream: series.stream, tags: series.tags, timestamp: timestamp, value: value))
         }
         guard body.readableBytes == 0 else {
             throw BatchDecodingError("\(body.readableBytes) trailing bytes after the last record")
@@ -101,5 +110,15 @@ extension ByteBuffer {
             throw BatchDecodingError("\(what): not valid UTF-8")
         }
         return string
+    }
+
+    /// A length-prefixed ``SeriesKey``.
+    mutating func readSeriesKey(_ what: String) throws(BatchDecodingError) -> SeriesKey {
+        let text = try readLengthPrefixedString(what)
+        do {
+            return try SeriesKey(parsing: text)
+        } catch {
+            throw BatchDecodingError("\(what): \(error)")
+        }
     }
 }

@@ -8,12 +8,16 @@ public struct Record: Hashable, Sendable {
 
     /// The stream's name, e.g. `thermal.zone0.temp` or `app`.
     public var stream: String
+    /// The stream's tags, e.g. `site=lyon`; a stream is identified by its name and tags together (see
+    /// ``SeriesKey``).
+    public var tags: Tags
     /// Nanoseconds since 1970-01-01T00:00:00Z.
     public var timestamp: Int64
     public var value: Value
 
-    public init(stream: String, timestamp: Int64, value: Value) {
+    public init(stream: String, tags: Tags = Tags(), timestamp: Int64, value: Value) {
         self.stream = stream
+        self.tags = tags
         self.timestamp = timestamp
         self.value = value
     }
