@@ -40,7 +40,7 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
 }
 
 extension AgentConfig {
-    static let keys = ["agent", "collector", "sources", "batch", "spool", "admin", "log"]
+    static let keys = ["agent", "collector", "sources", "processors", "batch", "spool", "admin", "log"]
 
     /// Parses and validates configuration text.
     ///
@@ -62,7 +62,11 @@ extension AgentConfig {
 
         let agent = try AgentIdentity(config: map.required("agent"))
         let collector = try CollectorLink(config: map.required("collector"))
-        let sources = try SourceConfig.list(config: map.required("sources"))
+        var named: [String: ProcessorConfig] = [:]
+        if let node = map.optional("processors") {
+            named = try SourceConfig.namedProcessors(config: node)
+        }
+        let sources = try SourceConfig.list(config: map.required("sources"), named: named)
         var batch = BatchConfig()
         if let node = map.optional("batch") {
             batch = try BatchConfig(config: node)

@@ -1,14 +1,15 @@
-/// One entry of the agent's `sources` list: a named producer of records.
+/// One entry of the agent's `sources` list: a named producer of records, and the processors its records pass.
 public struct SourceConfig: Sendable, Hashable {
     /// What the source reads, with the settings of that type.
     public enum Kind: Sendable, Hashable {
-        /// Follows a text file (`type: file`), one record per line; `startAt` applies only the first time the agent
-        /// sees the file.
-        case file(path: String, parser: ParserKind, startAt: StartPosition = .beginning)
-        /// Reads small files such as `/proc/loadavg` every `interval` (`type: sensor`).
-        case sensor(paths: [String], interval: Duration)
-        /// Reads standard input (`type: stdin`), one record per line.
-        case stdin(parser: ParserKind)
+        /// Follows a text file (`type: file`), one record per line or multi-line record.
+        case file(FileSourceConfig)
+        /// Reads small files such as `/proc/loadavg` or hwmon inputs every `interval` (`type: sensor`).
+        case sensor(SensorConfig)
+        /// Reads standard input (`type: stdin`), one record per line or multi-line record.
+        case stdin(LineConfig)
+        /// Runs a command every `interval` and parses its output (`type: exec`).
+        case exec(ExecConfig)
     }
 
     /// Source name, unique within the agent; 1 to 64 characters from `A-Z a-z 0-9 . _ -`.
@@ -17,32 +18,33 @@ public struct SourceConfig: Sendable, Hashable {
     public var kind: Kind
     /// What the source does when the disk spool is full (`when_full`); see ``defaultWhenFull(for:)``.
     public var whenFull: SpoolPolicy
-
-    /// Default `interval` of a sensor source: 10s.
-    public static let defaultSensorInterval: Duration = .seconds(10)
+    /// The source's processors (`processors:`), in order: inline, or named from the top-level `processors`.
+    public var processors: [ProcessorConfig]
 
     /// Creates a source; a `nil` `whenFull` means the default of the source type, ``defaultWhenFull(for:)``.
-    public init(name: String, kind: Kind, whenFull: SpoolPolicy? = nil) {
+    public init(name: String, kind: Kind, whenFull: SpoolPolicy? = nil, processors: [ProcessorConfig] = []) {
         self.name = name
         self.kind = kind
         self.whenFull = whenFull ?? Self.defaultWhenFull(for: kind)
+        self.processors = processors
     }
 
-    /// The `when_full` policy of a source type when the key is absent: `drop_oldest` for a sensor, whose latest
-    /// readings matter most; `block` for a file or stdin, which can wait without losing lines.
+    /// The `when_full` policy of a source type when the key is absent: `drop_oldest` for sensors and commands,
+    /// whose latest readings matter most; `block` for a file or stdin, which can wait without losing lines.
     public static func defaultWhenFull(for kind: Kind) -> SpoolPolicy {
         switch kind {
-        case .sensor: return .dropOldest
+        case .sensor, .exec: return .dropOldest
         case .file, .stdin: return .block
         }
     }
 
-    /// The YAML `type` of this source: `file`, `sensor` or `stdin`.
+    /// The YAML `type` of this source: `file`, `sensor`, `stdin` or `exec`.
     public var typeName: String {
         switch kind {
         case .file: return "file"
         case .sensor: return "sensor"
         case .stdin: return "stdin"
+        case .exec: return "exec"
         }
     }
 }
@@ -53,21 +55,24 @@ extension SourceConfig {
         case file
         case sensor
         case stdin
+        case exec
 
         /// Keys a source of this type may have.
         var keys: Set<String> {
+            let common: Set<String> = ["type", "name", "when_full", "processors"]
             switch self {
-            case .file: return ["type", "name", "when_full", "path", "parser", "start_at"]
-            case .sensor: return ["type", "name", "when_full", "paths", "interval"]
-            case .stdin: return ["type", "name", "when_full", "parser"]
+            case .file: return common.union(["path", "start_at"]).union(LineConfig.keys)
+            case .sensor: return common.union(SensorConfig.keys)
+            case .stdin: return common.union(LineConfig.keys)
+            case .exec: return common.union(ExecConfig.keys)
             }
         }
     }
 
     /// Every key some source type accepts; anything else is an unknown key.
-    static let allKeys = ["type", "name", "when_full", "path", "paths", "parser", "start_at", "interval"]
+    static let allKeys = Array(SourceType.allCases.reduce(into: Set<String>()) { $0.formUnion($1.keys) }).sorted()
 
-    init(config node: ConfigNode) throws(ConfigError) {
+    init(config node: ConfigNode, named: [String: ProcessorConfig]) throws(ConfigError) {
         let map = try node.mapping(allowedKeys: Self.allKeys)
         let type = try map.required("type").choice(SourceType.self, what: "source type")
         try map.rejectKeys(notIn: type.keys) { "key '\($0)' is not valid for a source of type \(type.rawValue)" }
@@ -76,48 +81,64 @@ extension SourceConfig {
         if let value = map.optional("when_full") {
             whenFull = try value.choice(SpoolPolicy.self, what: "when_full policy")
         }
+        var processors: [ProcessorConfig] = []
+        if let list = map.optional("processors") {
+            for item in try list.sequence() {
+                processors.append(try Self.processor(item, named: named))
+            }
+        }
 
+        let kind: Kind
         switch type {
         case .file:
-            let path = try map.required("path").path()
-            let parser = try Self.parser(map)
             var startAt = StartPosition.beginning
             if let value = map.optional("start_at") {
                 startAt = try value.choice(StartPosition.self, what: "start_at position")
             }
-            self.init(name: name, kind: .file(path: path, parser: parser, startAt: startAt), whenFull: whenFull)
+            let file = FileSourceConfig(
+                path: try map.required("path").path(),
+                startAt: startAt,
+                lines: try LineConfig(map)
+            )
+            kind = .file(file)
         case .sensor:
-            let pathsNode = try map.required("paths")
-            var paths: [String] = []
-            for item in try pathsNode.sequence() {
-                paths.append(try item.path())
-            }
-            if paths.isEmpty { throw pathsNode.error("expected at least one path") }
-            var interval = Self.defaultSensorInterval
-            if let value = map.optional("interval") {
-                interval = try value.positiveDuration()
-            }
-            self.init(name: name, kind: .sensor(paths: paths, interval: interval), whenFull: whenFull)
+            kind = .sensor(try SensorConfig(map))
         case .stdin:
-            let parser = try Self.parser(map)
-            self.init(name: name, kind: .stdin(parser: parser), whenFull: whenFull)
+            kind = .stdin(try LineConfig(map))
+        case .exec:
+            kind = .exec(try ExecConfig(map))
         }
+        self.init(name: name, kind: kind, whenFull: whenFull, processors: processors)
     }
 
-    private static func parser(_ map: ConfigMapping) throws(ConfigError) -> ParserKind {
-        guard let value = map.optional("parser") else { return .text }
-        return try value.choice(ParserKind.self, what: "parser")
+    /// A `processors` item: an inline processor, or the name of one under the top-level `processors`.
+    private static func processor(
+        _ item: ConfigNode,
+        named: [String: ProcessorConfig]
+    ) throws(ConfigError)
+        -> ProcessorConfig
+    {
+        guard case .scalar = item.node else { return try ProcessorConfig(config: item) }
+        let name = try item.string()
+        guard let processor = named[name] else {
+            let known = named.keys.sorted().joined(separator: ", ")
+            throw item.error(
+                "no processor named '\(name)' under the top-level processors"
+                    + (known.isEmpty ? "" : "; defined: \(known)")
+            )
+        }
+        return processor
     }
 
     /// Reads the `sources` list: at least one source, unique names, at most one `stdin` source.
-    static func list(config node: ConfigNode) throws(ConfigError) -> [SourceConfig] {
+    static func list(config node: ConfigNode, named: [String: ProcessorConfig]) throws(ConfigError) -> [SourceConfig] {
         let items = try node.sequence()
         if items.isEmpty { throw node.error("at least one source is required") }
         var sources: [SourceConfig] = []
         var firstIndexByName: [String: Int] = [:]
         var stdinIndex: Int?
         for (index, item) in items.enumerated() {
-            let source = try SourceConfig(config: item)
+            let source = try SourceConfig(config: item, named: named)
             if let previous = firstIndexByName[source.name] {
                 let at = item.find("name") ?? item
                 throw at.error("duplicate source name '\(source.name)'; already used by \(node.keyPath)[\(previous)]")
@@ -134,5 +155,32 @@ extension SourceConfig {
             sources.append(source)
         }
         return sources
+    }
+
+    /// Reads the top-level `processors` mapping: processors shared by name.
+    static func namedProcessors(config node: ConfigNode) throws(ConfigError) -> [String: ProcessorConfig] {
+        var named: [String: ProcessorConfig] = [:]
+        for entry in try node.freeMapping() {
+            _ = try entry.keyNode.identifier(maxLength: 64, what: "processor name")
+            named[entry.key] = try ProcessorConfig(config: entry.value)
+        }
+        return named
+    }
+}
+
+extension SourceConfig.Kind {
+    /// A file source with one parser and no multi-line joining.
+    public static func file(path: String, parser: ParserConfig = .text, startAt: StartPosition = .beginning) -> Self {
+        .file(FileSourceConfig(path: path, startAt: startAt, lines: LineConfig(parser: parser)))
+    }
+
+    /// A sensor source reading `paths` as gauges.
+    public static func sensor(paths: [String], interval: Duration) -> Self {
+        .sensor(SensorConfig(paths: paths, interval: interval))
+    }
+
+    /// A stdin source with one parser and no multi-line joining.
+    public static func stdin(parser: ParserConfig) -> Self {
+        .stdin(LineConfig(parser: parser))
     }
 }
