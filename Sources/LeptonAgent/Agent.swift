@@ -52,38 +52,25 @@ public struct Agent: Sendable {
             logger: logger
         )
         let inputs: [AgentPipeline.Input] = config.sources.map { source in
-            let name = source.name
-            let built: any Source
-            switch source.kind {
-            case .file(let path, let parser, let startAt):
-                built = FileTailSource(
-                    name: name,
-                    path: path,
-                    parser: LineParser(kind: parser),
-                    startAt: startAt,
-                    resume: { await spool.checkpoint(source: name) },
+            AgentPipeline.Input(
+                source: makeSource(
+                    source,
+                    resume: { [name = source.name] in await spool.checkpoint(source: name) },
+                    standardInput: standardInput,
                     metrics: metrics,
                     logger: logger
-                )
-            case .sensor(let paths, let interval):
-                built = SensorSource(name: name, paths: paths, interval: interval, metrics: metrics, logger: logger)
-            case .stdin(let parser):
-                built = StdinSource(
-                    name: name,
-                    parser: LineParser(kind: parser),
-                    metrics: metrics,
-                    logger: logger,
-                    descriptor: standardInput
-                )
-            }
-            return AgentPipeline.Input(source: built, policy: source.whenFull)
+                ),
+                policy: source.whenFull,
+                processors: source.processors
+            )
         }
         let pipeline = AgentPipeline(
             inputs: inputs,
             batch: config.batch,
             spool: spool,
             metrics: metrics,
-            logger: logger
+            logger: logger,
+            hostname: hostName()
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let admin = config.admin {

@@ -63,6 +63,24 @@ public struct AgentMetrics: Sendable {
         )
     }
 
+    /// Counter resets seen by `mode: rate` sensors (no rate is emitted for that read).
+    func counterResets(source: String) -> Counter {
+        registry.counter(
+            "lepton_agent_sensor_counter_resets_total",
+            help: "Counters that went backwards without a wrap (a reset); no rate for that read.",
+            labels: [("source", source)]
+        )
+    }
+
+    /// Command runs of an `exec` source that failed (could not start, non-zero exit, killed at the timeout).
+    func commandFailures(source: String, reason: String) -> Counter {
+        registry.counter(
+            "lepton_agent_exec_failures_total",
+            help: "Command runs that failed, by source and reason (start, exit, timeout, output).",
+            labels: [("source", source), ("reason", reason)]
+        )
+    }
+
     /// Lines cut at the maximum line length (the record is kept, shortened).
     func truncatedLines(source: String) -> Counter {
         registry.counter(

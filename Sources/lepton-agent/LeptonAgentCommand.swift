@@ -9,7 +9,7 @@ struct LeptonAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lepton-agent",
         abstract: "Samples sensors, tails files and reads stdin, then ships the records to a Lepton collector.",
-        subcommands: [Run.self, Check.self]
+        subcommands: [Run.self, Check.self, PreviewCommand.self]
     )
 }
 
@@ -18,9 +18,9 @@ struct ConfigOption: ParsableArguments {
     var config: String
 
     /// The configuration, or a printed error naming file, line and key and a non-zero exit.
-    func load() throws -> AgentConfig {
+    func load(checkFiles: Bool = true) throws -> AgentConfig {
         do {
-            return try AgentConfig.load(path: config, checkFiles: true)
+            return try AgentConfig.load(path: config, checkFiles: checkFiles)
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
@@ -77,5 +77,46 @@ struct Check: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print("\(options.config): ok")
+    }
+}
+
+struct PreviewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Run sources and processors without shipping: print the records as they would be sent, then "
+            + "records in and out of every processor."
+    )
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Only this source.")
+    var source: String?
+
+    @Option(help: "Read this file instead of the source's own input (file, stdin and exec sources).")
+    var input: String?
+
+    @Option(name: .customLong("for"), help: "How long to run the sources, like 10s or 1m (ignored with --input).")
+    var duration: String = "10s"
+
+    func run() async throws {
+        // Previewing needs neither the collector nor its certificates.
+        let config = try options.load(checkFiles: false)
+        LogfmtLogHandler.bootstrap(level: config.logLevel)
+        let logger = Logger(label: "lepton.agent.preview")
+        let length: Duration
+        do {
+            length = try Duration(configString: duration)
+        } catch {
+            printError("error: --for: \(error)")
+            throw ExitCode(2)
+        }
+        let preview: Preview
+        do {
+            preview = try Preview(config: config, source: source, input: input, duration: length, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        try await preview.run { print($0) }
     }
 }

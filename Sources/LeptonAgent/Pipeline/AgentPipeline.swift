@@ -14,6 +14,7 @@ public struct AgentPipeline: Service {
     struct Input: Sendable {
         var source: any Source
         var policy: SpoolPolicy
+        var processors: [ProcessorConfig] = []
     }
 
     let inputs: [Input]
@@ -21,9 +22,11 @@ public struct AgentPipeline: Service {
     let spool: Spool
     let metrics: AgentMetrics
     let logger: Logger
+    let hostname: String
 
-    init(inputs: [Input], batch: BatchConfig, spool: Spool, metrics: AgentMetrics, logger: Logger) {
+    init(inputs: [Input], batch: BatchConfig, spool: Spool, metrics: AgentMetrics, logger: Logger, hostname: String) {
         self.inputs = inputs
+        self.hostname = hostname
         self.batch = batch
         self.spool = spool
         self.metrics = metrics
@@ -49,10 +52,10 @@ public struct AgentPipeline: Service {
         }
     }
 
-    /// One source and its batcher, until the source ends or the agent shuts down.
+    /// One source, its processors and its batcher, until the source ends or the agent shuts down.
     private func run(_ input: Input) async throws {
         let channel = AsyncChannel<SourceEvent>()
-        let output = RecordOutput(channel: channel)
+        let output = EventOutput(channel: channel)
         let source = input.source
         let logger = logger
         let tickInterval = max(batch.linger / 4, .milliseconds(10))
@@ -70,17 +73,41 @@ public struct AgentPipeline: Service {
             }
             let ticks = AsyncTimerSequence(interval: tickInterval, clock: .continuous).map { _ in SourceEvent.tick }
             var batcher = Batcher(maxRecords: batch.maxRecords, maxBytes: batch.maxBytes, linger: batch.linger)
+            var stage = RecordStage(
+                source: source.name,
+                chain: ProcessorChain(
+                    source: source.name,
+                    processors: input.processors,
+                    hostname: hostname,
+                    metrics: metrics
+                ),
+                metrics: metrics
+            )
             loop: for await event in merge(channel, ticks) {
                 switch event {
-                case .records(let records, let positions):
-                    for sealed in batcher.add(records, positions: positions, now: .now) {
-                        try await seal(sealed, input)
+                case .events(let events, let positions):
+                    let now = wallClockNanoseconds()
+                    for (index, event) in events.enumerated() {
+                        let checkpoint = positions.map { TailCheckpoint(file: $0.file, offset: $0.endOffsets[index]) }
+                        for sealed in batcher.add(
+                            stage.records(from: event, now: now),
+                            checkpoint: checkpoint,
+                            now: .now
+                        ) {
+                            try await seal(sealed, input)
+                        }
                     }
+                    stage.publish()
                 case .tick:
+                    let due = stage.advance(to: wallClockNanoseconds())
+                    for sealed in batcher.add(due, now: .now) { try await seal(sealed, input) }
                     if let sealed = batcher.tick(now: .now) { try await seal(sealed, input) }
                 case .finished:
                     break loop
                 }
+            }
+            for sealed in batcher.add(stage.flush(now: wallClockNanoseconds()), now: .now) {
+                try await seal(sealed, input)
             }
             if let rest = batcher.flush() { try await seal(rest, input) }
             group.cancelAll()

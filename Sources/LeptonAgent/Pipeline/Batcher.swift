@@ -3,8 +3,8 @@ import LeptonCore
 /// Groups one source's records into batches, sealed when `maxRecords` or `maxBytes` is reached or when the
 /// oldest record has waited `linger`. Pure: the pipeline feeds it records and clock ticks.
 ///
-/// Records read from a file come with their end offsets, so every sealed batch knows the position just past
-/// its last line: the tail checkpoint that is spooled with it.
+/// Records read from a file come with the end offset of the line they were made from, so every sealed batch
+/// knows the position just past its last line: the tail checkpoint that is spooled with it.
 struct Batcher: Sendable {
     struct Batch: Sendable {
         var records: [Record]
@@ -29,23 +29,45 @@ struct Batcher: Sendable {
 
     var isEmpty: Bool { records.isEmpty }
 
-    /// Adds records (with their file positions, if read from a file); returns every batch that became full.
-    mutating func add(_ incoming: [Record], positions: FilePositions? = nil, now: ContinuousClock.Instant) -> [Batch] {
+    /// Adds the records made from one input event (a line, a sensor file), then notes `checkpoint`, the file
+    /// position just past that event; returns every batch that became full.
+    ///
+    /// The records of one event stay in one batch whenever they fit in an empty batch, so a batch never ends
+    /// halfway through an event: its checkpoint then covers exactly its records, and a restart from it neither
+    /// skips nor repeats a line. (An event with more records than a whole batch holds is split; after a crash its
+    /// first part may be sent twice.)
+    mutating func add(
+        _ group: [Record],
+        checkpoint newCheckpoint: TailCheckpoint? = nil,
+        now: ContinuousClock.Instant
+    ) -> [Batch] {
         var sealed: [Batch] = []
-        for (index, record) in incoming.enumerated() {
-            let size = record.estimatedEncodedSize
-            if !records.isEmpty && bytes + size > maxBytes {
+        var size = 0
+        for record in group { size += record.estimatedEncodedSize }
+        if group.count <= maxRecords && size <= maxBytes {
+            if !records.isEmpty && (records.count + group.count > maxRecords || bytes + size > maxBytes) {
                 sealed.append(take())
             }
-            if records.isEmpty { oldest = now }
-            records.append(record)
+            if records.isEmpty && !group.isEmpty { oldest = now }
+            records.append(contentsOf: group)
             bytes += size
-            if let positions {
-                checkpoint = TailCheckpoint(file: positions.file, offset: positions.endOffsets[index])
+        } else {
+            for record in group {
+                let size = record.estimatedEncodedSize
+                if !records.isEmpty && bytes + size > maxBytes {
+                    sealed.append(take())
+                }
+                if records.isEmpty { oldest = now }
+                records.append(record)
+                bytes += size
+                if records.count >= maxRecords || bytes >= maxBytes {
+                    sealed.append(take())
+                }
             }
-            if records.count >= maxRecords || bytes >= maxBytes {
-                sealed.append(take())
-            }
+        }
+        if let newCheckpoint { checkpoint = newCheckpoint }
+        if !records.isEmpty && (records.count >= maxRecords || bytes >= maxBytes) {
+            sealed.append(take())
         }
         return sealed
     }

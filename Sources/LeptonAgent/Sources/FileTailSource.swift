@@ -4,7 +4,9 @@ import Logging
 
 /// Follows one file like `tail -F`: reads appended lines; after a rename rotation (another file at the path)
 /// finishes the old file before opening the new one; after a truncation in place (copytruncate) starts again
-/// from the top.
+/// from the top. A truncation is seen by the size going below the read position or by the first bytes changing
+/// (checked before every read), so a file truncated and refilled between two polls is not mistaken for more of
+/// the same file.
 ///
 /// Every record carries the offset just past its line, so each spooled batch holds a checkpoint. At startup the
 /// source resumes from the newest checkpoint: in the same file if it is still at the path (same device, inode
@@ -12,14 +14,13 @@ import Logging
 struct FileTailSource: Source {
     let name: String
     let path: String
-    let parser: LineParser
+    let lines: LineSettings
     let startAt: StartPosition
     /// The checkpoint to resume from (the spool's newest for this source).
     let resume: @Sendable () async -> TailCheckpoint?
     let metrics: AgentMetrics
     let logger: Logger
     var pollInterval: Duration = .milliseconds(200)
-    var maxLineBytes = 1 << 20
     var chunkBytes = 256 * 1024
 
     private struct OpenFile {
@@ -30,8 +31,8 @@ struct FileTailSource: Source {
         var rotated = false
     }
 
-    func run(into output: RecordOutput) async throws {
-        var reader = LineReader(source: name, parser: parser, metrics: metrics, maxLineBytes: maxLineBytes)
+    func run(into output: EventOutput) async throws {
+        var reader = lines.reader(source: name, metrics: metrics, logger: logger)
         var file = await resumeFile()
         var missingLogged = false
         var buffer = [UInt8](repeating: 0, count: chunkBytes)
@@ -52,6 +53,20 @@ struct FileTailSource: Source {
                 }
                 continue
             }
+            if current.offset > 0, Self.wasTruncated(current) {
+                // Truncated in place (copytruncate), perhaps already refilled past where we were: the first
+                // bytes are not the ones we fingerprinted. Start again from the top.
+                logger.info(
+                    "file truncated, reading from the start",
+                    metadata: ["source": "\(name)", "path": "\(path)"]
+                )
+                await finishLine(&reader, file: current, output: output)
+                current.offset = 0
+                // New content: checkpoints from now on must name it, not the old first bytes.
+                current.identity = FileIdentity(descriptor: current.descriptor) ?? current.identity
+                file = current
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes {
                 pread(current.descriptor, $0.baseAddress, $0.count, off_t(current.offset))
             }
@@ -66,9 +81,13 @@ struct FileTailSource: Source {
                     current.identity = grown
                 }
                 file = current
-                let records = buffer.withUnsafeBytes { reader.push(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-                let ends = reader.recordEnds.map { start + Int64($0) }
-                await output.emit(records, positions: FilePositions(file: current.identity, endOffsets: ends))
+                let events = buffer.withUnsafeBytes {
+                    reader.push(UnsafeRawBufferPointer(rebasing: $0.prefix(count)), at: start)
+                }
+                await output.emit(
+                    events,
+                    positions: FilePositions(file: current.identity, endOffsets: reader.eventEnds)
+                )
                 continue
             }
             if count < 0 && errno != EINTR {
@@ -81,7 +100,7 @@ struct FileTailSource: Source {
                 try await Task.sleep(for: pollInterval)
                 continue
             }
-            // At the end of what is written: has the file been rotated or truncated?
+            // At the end of what is written: has the file been rotated (another file at the path)?
             var status = stat()
             if stat(path, &status) == 0 {
                 if UInt64(status.st_dev) != current.identity.device || UInt64(status.st_ino) != current.identity.inode {
@@ -97,28 +116,27 @@ struct FileTailSource: Source {
                     file = nil
                     continue
                 }
-                if Int64(status.st_size) < current.offset {
-                    logger.info(
-                        "file truncated, reading from the start",
-                        metadata: ["source": "\(name)", "path": "\(path)"]
-                    )
-                    await finishLine(&reader, file: current, output: output)
-                    current.offset = 0
-                    // New content: checkpoints from now on must name it, not the old first bytes.
-                    current.identity = FileIdentity(descriptor: current.descriptor) ?? current.identity
-                    file = current
-                    continue
-                }
             }
+            // Nothing new: a multi-line record that waited long enough goes out as it is.
+            let expired = reader.expire()
+            await output.emit(expired, positions: FilePositions(file: current.identity, endOffsets: reader.eventEnds))
             try await Task.sleep(for: pollInterval)
         }
     }
 
-    /// Emits a last line that had no newline, ending at the current offset.
-    private func finishLine(_ reader: inout LineReader, file: OpenFile, output: RecordOutput) async {
-        let records = reader.finish()
-        let ends = records.map { _ in file.offset }
-        await output.emit(records, positions: FilePositions(file: file.identity, endOffsets: ends))
+    /// Whether the open file was truncated since it was fingerprinted: shorter than where we are, or its first
+    /// bytes changed (truncated and written again to the same length or more between two polls).
+    private static func wasTruncated(_ file: OpenFile) -> Bool {
+        var status = stat()
+        guard fstat(file.descriptor, &status) == 0 else { return false }
+        if Int64(status.st_size) < file.offset { return true }
+        return !file.identity.matches(file.identity, descriptor: file.descriptor)
+    }
+
+    /// Emits a last line that had no newline and any pending multi-line record, ending at the current offset.
+    private func finishLine(_ reader: inout LineReader, file: OpenFile, output: EventOutput) async {
+        let events = reader.finish(at: file.offset)
+        await output.emit(events, positions: FilePositions(file: file.identity, endOffsets: reader.eventEnds))
     }
 
     /// Where to start: the checkpointed file and offset if it can be found, else the file at the path (from its

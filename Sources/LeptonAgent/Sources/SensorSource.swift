@@ -2,85 +2,91 @@ import Foundation
 import LeptonCore
 import Logging
 
-/// Reads each path every `interval` and turns its numbers into samples.
+/// Reads the files matching `paths` every `interval` and turns their numbers into samples.
 ///
-/// A file holding one number (`/sys/class/thermal/thermal_zone0/temp`) is one stream; `key: value` lines
-/// (`/proc/meminfo`) give one stream per key; other whitespace-separated numbers (`/proc/loadavg`) give one
-/// stream per position. Stream names: see `streamName(base:field:)`.
+/// Patterns are matched again at every read, so a device that appears later is picked up and one that goes
+/// away stops being read (each logged once). A file that cannot be read is logged when it starts and stops
+/// failing, and counted at every read. Stream names: see ``SensorNaming``; fields: see ``SensorFormat``.
 struct SensorSource: Source {
     let name: String
-    let paths: [String]
-    let interval: Duration
+    let config: SensorConfig
     let metrics: AgentMetrics
     let logger: Logger
 
-    func run(into output: RecordOutput) async throws {
+    func run(into output: EventOutput) async throws {
         let clock = ContinuousClock()
         var deadline = clock.now
         var failing: Set<String> = []
-        metrics.produced(0, source: name)
+        var matchedBefore: Set<String>?
+        var rates = CounterRate()
+        let naming = SensorNaming(source: name, patterns: config.paths)
         let unreadable = metrics.sensorReadErrors(source: name)
+        let resets = metrics.counterResets(source: name)
         while !Task.isCancelled {
-            let now = wallClockNanoseconds()
-            var records: [Record] = []
-            for path in paths {
-                guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
+            // Whole milliseconds: a sensor is read far less often, and round timestamps cost nothing to encode.
+            let now = wallClockNanoseconds() / 1_000_000 * 1_000_000
+            let matches = naming.expand()
+            let matchedNow = Set(matches.map(\.path))
+            if let matchedBefore { logChanges(from: matchedBefore, to: matchedNow) }
+            matchedBefore = matchedNow
+
+            var labels: [String: String] = [:]
+            if let labelFrom = config.labelFrom {
+                for match in matches {
+                    let file = (match.path as NSString).deletingLastPathComponent + "/" + labelFrom
+                    if let label = try? String(contentsOfFile: file, encoding: .utf8), !label.trimmingWhitespace.isEmpty
+                    {
+                        labels[match.path] = SensorFormat.sanitize(label.trimmingWhitespace)
+                    }
+                }
+            }
+            let bases = naming.bases(for: matches, labels: labels)
+            var events: [Event] = []
+            var streams: Set<String> = []
+            for match in matches {
+                guard let content = try? String(contentsOfFile: match.path, encoding: .utf8) else {
                     unreadable.increment()
-                    if failing.insert(path).inserted {
-                        logger.warning("sensor unreadable", metadata: ["source": "\(name)", "path": "\(path)"])
+                    if failing.insert(match.path).inserted {
+                        logger.warning("sensor unreadable", metadata: ["source": "\(name)", "path": "\(match.path)"])
                     }
                     continue
                 }
-                if failing.remove(path) != nil {
-                    logger.info("sensor readable again", metadata: ["source": "\(name)", "path": "\(path)"])
+                if failing.remove(match.path) != nil {
+                    logger.info("sensor readable again", metadata: ["source": "\(name)", "path": "\(match.path)"])
                 }
-                let base = paths.count == 1 ? name : "\(name).\(Self.sanitize(path))"
-                for (field, value) in Self.parse(content) {
-                    records.append(
-                        Record(stream: Self.streamName(base: base, field: field), timestamp: now, value: .number(value))
-                    )
+                let base = bases[match.path] ?? name
+                var fields: [Event.Field] = []
+                for (field, raw) in SensorFormat.parse(content) {
+                    var value = raw
+                    if config.mode == .rate {
+                        let stream = field.map { "\(base).\($0)" } ?? base
+                        streams.insert(stream)
+                        switch rates.update(stream, value: raw, at: now) {
+                        case .rate(let rate): value = rate
+                        case .baseline: continue
+                        case .reset:
+                            resets.increment()
+                            continue
+                        }
+                    }
+                    fields.append(Event.Field(field ?? Event.valueField, .number(value * config.scale + config.offset)))
                 }
+                if !fields.isEmpty { events.append(Event(name: base, timestamp: now, fields: fields)) }
             }
-            metrics.produced(records.count, source: name)
-            await output.emit(records)
-            deadline = deadline.advanced(by: interval)
+            if config.mode == .rate { rates.retain(streams) }
+            await output.emit(events)
+            deadline = deadline.advanced(by: config.interval)
             if deadline < clock.now { deadline = clock.now }
             try await Task.sleep(until: deadline, clock: clock)
         }
     }
 
-    /// The numbers in a sensor file, each with its field name (nil for a file holding a single number).
-    static func parse(_ content: String) -> [(field: String?, value: Double)] {
-        let trimmed = content.trimmingWhitespace
-        if let single = Double(trimmed) { return [(nil, single)] }
-        if trimmed.contains(":") {
-            return trimmed.split(separator: "\n").compactMap { line in
-                guard let colon = line.firstIndex(of: ":") else { return nil }
-                let key = line[..<colon].trimmingWhitespace
-                let rest = line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
-                guard !key.isEmpty, let first = rest.first, let value = Double(first) else { return nil }
-                return (sanitize(key), value)
-            }
+    private func logChanges(from before: Set<String>, to now: Set<String>) {
+        for path in now.subtracting(before).sorted() {
+            logger.info("sensor file appeared", metadata: ["source": "\(name)", "path": "\(path)"])
         }
-        let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        return fields.enumerated().compactMap { index, token in Double(token).map { (String(index), $0) } }
-    }
-
-    /// `base` for a single number, otherwise `base.field`.
-    static func streamName(base: String, field: String?) -> String {
-        field.map { "\(base).\($0)" } ?? base
-    }
-
-    /// Letters, digits, `_` and `-` kept; `/` becomes `.`; anything else `_`. Leading separators dropped.
-    static func sanitize<S: StringProtocol>(_ text: S) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", "-": result.unicodeScalars.append(scalar)
-            case "/": if !result.isEmpty { result.append(".") }
-            default: result.append("_")
-            }
+        for path in before.subtracting(now).sorted() {
+            logger.info("sensor file went away", metadata: ["source": "\(name)", "path": "\(path)"])
         }
-        return result
     }
 }

@@ -252,3 +252,37 @@ struct ConfigNode {
         return previous[b.count]
     }
 }
+
+extension ConfigNode {
+    /// The entries of a mapping whose keys are names chosen by the operator (processor names, tag keys).
+    func freeMapping() throws(ConfigError) -> [ConfigMapping.Entry] {
+        guard case .mapping(let mapping) = node else { throw error("expected a mapping, found \(found)") }
+        var entries: [ConfigMapping.Entry] = []
+        for (keyNode, valueNode) in mapping {
+            let keyAt = ConfigNode(node: keyNode, keyPath: keyPath, source: source)
+            guard case .scalar(let scalar) = keyNode else {
+                throw keyAt.error("mapping keys must be plain words, found \(keyAt.found)")
+            }
+            let value = child(scalar.string, valueNode)
+            entries.append(
+                ConfigMapping.Entry(
+                    key: scalar.string,
+                    keyNode: ConfigNode(node: keyNode, keyPath: value.keyPath, source: source),
+                    value: value
+                )
+            )
+        }
+        return entries
+    }
+}
+
+extension ConfigNode {
+    /// A finite decimal number such as `0.001`, `-40` or `1e3`; `_` may group digits.
+    func finiteNumber() throws(ConfigError) -> Double {
+        let text = try scalarText(expected: "a number")
+        guard let value = Double(text.filter { $0 != "_" }), value.isFinite else {
+            throw error("expected a number, found '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import LeptonCore
 import Logging
 import Synchronization
 
@@ -54,17 +55,7 @@ public struct LogfmtLogHandler: LogHandler {
 
     /// UTC, millisecond precision: `2026-11-29T06:40:57.123Z`.
     static func timestamp() -> String {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
+        formatRFC3339(nanoseconds: wallClockNanoseconds())
     }
 
     /// Installs this handler for the whole process at `level`. Call once, from `main`.

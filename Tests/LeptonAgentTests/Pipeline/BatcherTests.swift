@@ -44,27 +44,39 @@ import Testing
         #expect(output == input)
     }
 
-    @Test func aBatchSplitInsideOneReadCarriesTheOffsetOfItsOwnLastLine() {
+    @Test func aBatchCarriesTheOffsetOfItsOwnLastLine() {
         var batcher = Batcher(maxRecords: 3, maxBytes: 1 << 20, linger: .seconds(1))
         let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
-        let sealed = batcher.add(
-            Self.records(4),
-            positions: FilePositions(file: file, endOffsets: [10, 20, 30, 40]),
-            now: .now
-        )
+        var sealed: [Batcher.Batch] = []
+        for (index, end) in [10, 20, 30, 40].enumerated() {
+            let line = [Record(stream: "s", timestamp: Int64(index), value: .text("x"))]
+            sealed += batcher.add(line, checkpoint: TailCheckpoint(file: file, offset: Int64(end)), now: .now)
+        }
         #expect(sealed.map(\.checkpoint) == [TailCheckpoint(file: file, offset: 30)])
         #expect(batcher.flush()?.checkpoint == TailCheckpoint(file: file, offset: 40))
         _ = batcher.add(Self.records(1), now: .now)
         #expect(batcher.flush()?.checkpoint == nil, "records not read from a file carry no checkpoint")
     }
-}
 
-@Suite struct BatchEncodingChoiceTests {
-    @Test func numbersGoInColumnsAndTextInRows() {
-        let number = Record(stream: "t", timestamp: 0, value: .number(1))
-        let text = Record(stream: "log", timestamp: 0, value: .text("GET /"))
-        #expect(AgentPipeline.encoding(for: [number, number, text]) == .columnarV1)
-        #expect(AgentPipeline.encoding(for: [number, text, text]) == .rowV1)
-        #expect(AgentPipeline.encoding(for: [text]) == .rowV1)
+    @Test func theRecordsOfOneEventAreNotSplitAcrossBatches() {
+        var batcher = Batcher(maxRecords: 4, maxBytes: 1 << 20, linger: .seconds(1))
+        let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
+        let first = batcher.add(Self.records(3), checkpoint: TailCheckpoint(file: file, offset: 10), now: .now)
+        #expect(first.isEmpty)
+        // Three more records from the next line do not fit beside the first three: the batch seals before them.
+        let second = batcher.add(Self.records(3), checkpoint: TailCheckpoint(file: file, offset: 20), now: .now)
+        #expect(second.map(\.records.count) == [3])
+        #expect(second.map(\.checkpoint) == [TailCheckpoint(file: file, offset: 10)])
+        let rest = batcher.flush()
+        #expect(rest?.records.count == 3)
+        #expect(rest?.checkpoint == TailCheckpoint(file: file, offset: 20))
+    }
+
+    @Test func aLineThatMakesNoRecordStillMovesTheCheckpoint() {
+        var batcher = Batcher(maxRecords: 10, maxBytes: 1 << 20, linger: .seconds(1))
+        let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
+        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(file: file, offset: 10), now: .now)
+        _ = batcher.add([], checkpoint: TailCheckpoint(file: file, offset: 25), now: .now)
+        #expect(batcher.flush()?.checkpoint == TailCheckpoint(file: file, offset: 25))
     }
 }

@@ -22,9 +22,9 @@ import Testing
     actor Received {
         private(set) var lines: [Line] = []
 
-        func add(_ records: [Record], _ positions: FilePositions?) {
-            for (index, record) in records.enumerated() {
-                guard case .text(let text) = record.value else { continue }
+        func add(_ events: [Event], _ positions: FilePositions?) {
+            for (index, event) in events.enumerated() {
+                guard case .text(let text)? = event[field: Event.valueField] else { continue }
                 let end = positions.flatMap { index < $0.endOffsets.count ? $0.endOffsets[index] : nil }
                 lines.append(Line(text: text, file: positions?.file, end: end))
             }
@@ -54,7 +54,7 @@ import Testing
         var source = FileTailSource(
             name: "app",
             path: path,
-            parser: LineParser(kind: .text),
+            lines: LineSettings(LineConfig()),
             startAt: startAt,
             resume: { checkpoint },
             metrics: AgentMetrics(),
@@ -66,10 +66,10 @@ import Testing
         let received = Received()
         let reader = Task {
             for await event in channel {
-                if case .records(let records, let positions) = event { await received.add(records, positions) }
+                if case .events(let events, let positions) = event { await received.add(events, positions) }
             }
         }
-        let task = Task { try await configured.run(into: RecordOutput(channel: channel)) }
+        let task = Task { try await configured.run(into: EventOutput(channel: channel)) }
         return Running(received: received, channel: channel, source: task, reader: reader)
     }
 

@@ -18,7 +18,9 @@ struct AgentConfigErrorTests {
         let error = try ConfigFixtures.agentError(yaml)
         expectConfigError(error, line: 4, column: 1, keyPath: "colector", message: "unknown key 'colector'")
         #expect(error.message.contains("did you mean 'collector'?"))
-        #expect(error.message.contains("expected one of: admin, agent, batch, collector, log, sources, spool"))
+        #expect(
+            error.message.contains("expected one of: admin, agent, batch, collector, log, processors, sources, spool")
+        )
         #expect(error.description.hasPrefix("agent.yaml:4:1: colector: unknown key 'colector'"))
     }
 
@@ -48,7 +50,10 @@ struct AgentConfigErrorTests {
             message: "unknown key 'intervall' (did you mean 'interval'?)"
         )
         #expect(
-            error.message.contains("expected one of: interval, name, parser, path, paths, start_at, type, when_full")
+            error.message.contains(
+                "expected one of: command, interval, label_from, max_line_bytes, mode, multiline, name, offset, parser, path, "
+                    + "paths, processors, scale, start_at, timeout, type, when_full"
+            )
         )
     }
 

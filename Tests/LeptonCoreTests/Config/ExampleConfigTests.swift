@@ -53,6 +53,33 @@ struct ExampleConfigTests {
         #expect(config.logLevel == .info)
     }
 
+    @Test(
+        "every example in agent-config/ loads",
+        arguments: ["agent.yaml", "sensor-box.yaml", "log-box.yaml", "stdin-pipeline.yaml"]
+    )
+    func everyAgentExample(_ name: String) throws {
+        let config = try AgentConfig.load(path: "\(Self.packageRoot)/agent-config/\(name)")
+        #expect(!config.sources.isEmpty)
+    }
+
+    @Test("the sensor box example reduces at the edge")
+    func sensorBox() throws {
+        let config = try AgentConfig.load(path: "\(Self.packageRoot)/agent-config/sensor-box.yaml")
+        #expect(config.sources.map(\.typeName) == ["sensor", "sensor", "sensor", "sensor", "exec"])
+        #expect(config.sources[0].processors.map(\.typeName) == ["fields", "deadband"])
+        guard case .sensor(let thermal) = config.sources[0].kind else {
+            Issue.record("thermal is not a sensor source")
+            return
+        }
+        #expect(thermal.labelFrom == "type")
+        #expect(thermal.scale == 0.001)
+        guard case .sensor(let net) = config.sources[3].kind else {
+            Issue.record("net is not a sensor source")
+            return
+        }
+        #expect(net.mode == .rate)
+    }
+
     @Test("collector-config/collector.yaml loads")
     func collectorExample() throws {
         let path = "\(Self.packageRoot)/collector-config/collector.yaml"
