@@ -121,6 +121,7 @@ let package = Package(
         .executableTarget(
             name: "lepton-bench",
             dependencies: [
+                "LeptonAgent",
                 "LeptonCore",
                 "LeptonRuntime",
                 "LeptonTestSupport",

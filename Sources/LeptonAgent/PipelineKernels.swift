@@ -24,7 +24,11 @@ public enum PipelineKernels {
         var chain = ProcessorChain(source: stream, processors: processors, hostname: "bench", metrics: nil)
         var records: [Record] = []
         for (timestamp, value) in zip(timestamps, values) {
-            let event = Event(name: stream, timestamp: timestamp, fields: [Event.Field(Event.valueField, .number(value))])
+            let event = Event(
+                name: stream,
+                timestamp: timestamp,
+                fields: [Event.Field(Event.valueField, .number(value))]
+            )
             for output in chain.process(event, now: timestamp) { output.appendRecords(to: &records) }
         }
         for output in chain.flush(now: timestamps.last ?? 0) { output.appendRecords(to: &records) }

@@ -42,9 +42,7 @@ struct CodecBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        #if DEBUG
-        printError("lepton-bench: warning: debug build; its speed numbers are meaningless (build with -c release)")
-        #endif
+        MachineDescription.warnIfDebugBuild()
         let count = samples ?? (quick ? 10_000 : 100_000)
         let minimum: Duration = quick ? .milliseconds(50) : .milliseconds(500)
         let (generated, procNote) = try await makeSignals(count: count)

@@ -23,13 +23,12 @@ struct CodecReport {
         lines.append("## Columnar codec (`lepton-bench codec`)")
         lines.append("")
         lines.append(
-            "machine: \(machine); build: \(MachineDescription.buildConfiguration); \(Date()); "
-                + "\(grouped(samplesPerSignal)) samples per signal in batches of \(grouped(batchSize))"
+            contentsOf: ReportText.header(
+                machine: machine,
+                details: "\(ReportText.grouped(samplesPerSignal)) samples per signal in batches of "
+                    + ReportText.grouped(batchSize)
+            )
         )
-        if MachineDescription.buildConfiguration == "debug" {
-            lines.append("")
-            lines.append("**Warning: debug build. The speeds below are meaningless; run a release build.**")
-        }
         lines.append("")
         lines.append(contentsOf: sizeAndSpeedTable)
         lines.append("")
@@ -161,15 +160,4 @@ struct CodecReport {
     private func bytes(_ value: Double) -> String { String(format: "%.3f", value) }
     private func millions(_ perSecond: Double) -> String { String(format: "%.1f", perSecond / 1e6) }
     private func milliseconds(_ duration: Duration) -> String { String(format: "%.0f", duration.inSeconds * 1000) }
-
-    /// `1234567` as "1,234,567".
-    private func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(digit)
-        }
-        return value < 0 ? "-" + result : result
-    }
 }

@@ -15,7 +15,7 @@ struct SpeedMeasurement: Sendable {
         var scratch = allocator.buffer(capacity: capacity)
         var sink: UInt64 = 0
 
-        let encodeValues = rate(minimum: minimum) {
+        let encodeValues = Throughput.rate(minimum: minimum) {
             var count = 0
             for batch in batches {
                 scratch.clear()
@@ -24,7 +24,7 @@ struct SpeedMeasurement: Sendable {
             }
             return count
         }
-        let encodeTimestamps = rate(minimum: minimum) {
+        let encodeTimestamps = Throughput.rate(minimum: minimum) {
             var count = 0
             for batch in batches {
                 scratch.clear()
@@ -45,7 +45,7 @@ struct SpeedMeasurement: Sendable {
             ColumnarCodec.encodeTimestamps(batch.timestamps, into: &buffer)
             return buffer
         }
-        let decodeValues = try rate(minimum: minimum) {
+        let decodeValues = try Throughput.rate(minimum: minimum) {
             var count = 0
             for (index, batch) in batches.enumerated() {
                 var reader = encodedValues[index]
@@ -55,7 +55,7 @@ struct SpeedMeasurement: Sendable {
             }
             return count
         }
-        let decodeTimestamps = try rate(minimum: minimum) {
+        let decodeTimestamps = try Throughput.rate(minimum: minimum) {
             var count = 0
             for (index, batch) in batches.enumerated() {
                 var reader = encodedTimestamps[index]
@@ -65,32 +65,12 @@ struct SpeedMeasurement: Sendable {
             }
             return count
         }
-        keep(sink)
+        Throughput.keep(sink)
         return SpeedMeasurement(
             encodeValues: encodeValues,
             decodeValues: decodeValues,
             encodeTimestamps: encodeTimestamps,
             decodeTimestamps: decodeTimestamps
         )
-    }
-
-    /// Values per second of `pass` (which returns how many values it handled), timed with `ContinuousClock`.
-    private static func rate(minimum: Duration, _ pass: () throws -> Int) rethrows -> Double {
-        _ = try pass()
-        let clock = ContinuousClock()
-        let start = clock.now
-        var values = 0
-        var elapsed = Duration.zero
-        repeat {
-            values += try pass()
-            elapsed = clock.now - start
-        } while elapsed < minimum
-        return Double(values) / elapsed.inSeconds
-    }
-
-    /// Keeps the optimiser from dropping work whose results are otherwise unused.
-    @inline(never)
-    private static func keep(_ value: UInt64) {
-        if value == 0x5EED_5EED_5EED_5EED { print("") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LeptonRuntime
 
 #if canImport(Glibc)
 import Glibc
@@ -41,6 +42,16 @@ struct MachineDescription: Sendable, CustomStringConvertible {
         #else
         return "release"
         #endif
+    }
+
+    /// True when this binary is a debug build.
+    static var isDebugBuild: Bool { buildConfiguration == "debug" }
+
+    /// Warns on standard error that the speed numbers of a debug build are meaningless; nothing in a release build.
+    static func warnIfDebugBuild() {
+        if isDebugBuild {
+            printError("lepton-bench: warning: debug build; its speed numbers are meaningless (build with -c release)")
+        }
     }
 
     /// A NUL-terminated C character array (a `utsname` field) as a String.
