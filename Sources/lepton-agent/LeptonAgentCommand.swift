@@ -17,6 +17,13 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Path of the agent's YAML configuration file.")
     var config: String
 
+    @Option(
+        name: .customLong("log-level"),
+        help:
+            "Log level, overriding the configuration's log.level: trace, debug, info, notice, warning, error, critical."
+    )
+    var logLevel: Logger.Level?
+
     /// The configuration, or a printed error naming file, line and key and a non-zero exit.
     func load(checkFiles: Bool = true) throws -> AgentConfig {
         do {
@@ -37,7 +44,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        LogfmtLogHandler.bootstrap(level: config.logLevel)
+        LogfmtLogHandler.bootstrap(level: options.logLevel ?? config.logLevel)
         var logger = Logger(label: "lepton.agent")
         logger[metadataKey: "agent.id"] = "\(config.agent.id)"
         let agent: Agent
@@ -101,7 +108,7 @@ struct PreviewCommand: AsyncParsableCommand {
     func run() async throws {
         // Previewing needs neither the collector nor its certificates.
         let config = try options.load(checkFiles: false)
-        LogfmtLogHandler.bootstrap(level: config.logLevel)
+        LogfmtLogHandler.bootstrap(level: options.logLevel ?? config.logLevel)
         let logger = Logger(label: "lepton.agent.preview")
         let length: Duration
         do {
@@ -120,3 +127,6 @@ struct PreviewCommand: AsyncParsableCommand {
         try await preview.run { print($0) }
     }
 }
+
+/// `--log-level` takes the level names of the configuration's `log.level`.
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -17,6 +17,13 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Path of the collector's YAML configuration file.")
     var config: String
 
+    @Option(
+        name: .customLong("log-level"),
+        help:
+            "Log level, overriding the configuration's log.level: trace, debug, info, notice, warning, error, critical."
+    )
+    var logLevel: Logger.Level?
+
     /// The configuration, or a printed error naming file, line and key and a non-zero exit.
     func load(checkFiles: Bool) throws -> CollectorConfig {
         do {
@@ -37,7 +44,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load(checkFiles: true)
-        LogfmtLogHandler.bootstrap(level: config.logLevel)
+        LogfmtLogHandler.bootstrap(level: options.logLevel ?? config.logLevel)
         let logger = Logger(label: "lepton.collector")
         let collector: Collector
         do {
@@ -140,3 +147,6 @@ struct Certs: AsyncParsableCommand {
         }
     }
 }
+
+/// `--log-level` takes the level names of the configuration's `log.level`.
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -143,4 +143,36 @@ import Testing
             #expect(status == 0, "\(example): \(process.errorOutput)")
         }
     }
+
+    @Test func previewPrintsRecordsAndTheTableAndLogLevelIsChecked() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try """
+        agent: { id: edge-01, state_dir: state }
+        collector: { address: 127.0.0.1:7443, tls: { ca: ca.pem, cert: c.pem, key: k.pem } }
+        sources:
+          - type: sensor
+            name: load
+            paths: [/proc/loadavg]
+            processors: [{ type: fields, tags: { site: lab } }]
+        """.write(toFile: directory.file("agent.yaml"), atomically: true, encoding: .utf8)
+        // No certificates exist: preview needs none.
+        let (status, process) = try await ChildProcess.run(
+            "lepton-agent",
+            ["preview", "--config", "agent.yaml", "--for", "300ms", "--log-level", "error"],
+            directory: directory.path
+        )
+        #expect(status == 0, "\(process.errorOutput)")
+        #expect(process.output.contains(" load.0,site=lab "), "\(process.output)")
+        #expect(process.output.contains("0:fields"))
+        #expect(process.errorOutput.isEmpty, "--log-level error keeps info lines out: \(process.errorOutput)")
+
+        let (badStatus, bad) = try await ChildProcess.run(
+            "lepton-agent",
+            ["preview", "--config", "agent.yaml", "--log-level", "chatty"],
+            directory: directory.path
+        )
+        #expect(badStatus != 0)
+        #expect(bad.errorOutput.contains("chatty"))
+    }
 }
