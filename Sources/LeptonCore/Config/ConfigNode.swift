@@ -70,8 +70,9 @@ struct ConfigNode {
         }
     }
 
-    /// The keys and values of a mapping, rejecting any key not in `allowedKeys` at the key's position.
-    func mapping(allowedKeys: [String]) throws(ConfigError) -> ConfigMapping {
+    /// The keys and values of a mapping, rejecting any key not in `allowedKeys` at the key's position; the error
+    /// lists `listing` (default: `allowedKeys`) as the expected keys.
+    func mapping(allowedKeys: [String], listing: [String]? = nil) throws(ConfigError) -> ConfigMapping {
         guard case .mapping(let mapping) = node else {
             throw error("expected a mapping with keys \(allowedKeys.joined(separator: ", ")), found \(found)")
         }
@@ -85,7 +86,7 @@ struct ConfigNode {
             let value = child(key, valueNode)
             let keyNodeAtPath = ConfigNode(node: keyNode, keyPath: value.keyPath, source: source)
             guard allowedKeys.contains(key) else {
-                throw keyNodeAtPath.error(Self.unknownKeyMessage(key, allowedKeys: allowedKeys))
+                throw keyNodeAtPath.error(Self.unknownKeyMessage(key, allowedKeys: listing ?? allowedKeys))
             }
             entries.append(ConfigMapping.Entry(key: key, keyNode: keyNodeAtPath, value: value))
         }

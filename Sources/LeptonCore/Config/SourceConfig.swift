@@ -73,7 +73,9 @@ extension SourceConfig {
     static let allKeys = Array(SourceType.allCases.reduce(into: Set<String>()) { $0.formUnion($1.keys) }).sorted()
 
     init(config node: ConfigNode, named: [String: ProcessorConfig]) throws(ConfigError) {
-        let map = try node.mapping(allowedKeys: Self.allKeys)
+        // An unknown key lists the keys of the source's own type when the type is known.
+        let declared = (node.find("type").flatMap { try? $0.string() }).flatMap(SourceType.init(rawValue:))
+        let map = try node.mapping(allowedKeys: Self.allKeys, listing: declared.map { $0.keys.sorted() })
         let type = try map.required("type").choice(SourceType.self, what: "source type")
         try map.rejectKeys(notIn: type.keys) { "key '\($0)' is not valid for a source of type \(type.rawValue)" }
         let name = try map.required("name").identifier(maxLength: 64, what: "source name")

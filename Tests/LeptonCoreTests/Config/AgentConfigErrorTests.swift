@@ -51,8 +51,7 @@ struct AgentConfigErrorTests {
         )
         #expect(
             error.message.contains(
-                "expected one of: command, interval, label_from, max_line_bytes, mode, multiline, name, offset, parser, path, "
-                    + "paths, processors, scale, start_at, timeout, type, when_full"
+                "expected one of: interval, label_from, mode, name, offset, paths, processors, scale, type, when_full"
             )
         )
     }
