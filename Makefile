@@ -23,11 +23,14 @@ ifeq ($(shell command -v $(SWIFT) 2>/dev/null),)
 endif
 
 # zlib (compress-nio), SQLite (GRDB), OpenSSL headers; curl and python3 for scripts/demo.sh and scripts/bench-e2e.sh;
-# systemd for systemd-analyze, which SystemdUnitTests runs on the units in systemd/ (verify, security exposure).
-DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd
+# systemd for systemd-analyze, which SystemdUnitTests runs on the units in systemd/ (verify, security exposure);
+# binutils for strip (make release).
+DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd binutils
 
 # SwiftPM links .build/release to the platform's release folder.
 RELEASE_BIN := .build/release
+# Stripped copies of the release binaries, ready to install on an edge box.
+DIST_DIR := .build/dist
 
 .DEFAULT_GOAL := build
 .PHONY: deps build release test demo bench reliability soak lint clean
@@ -64,11 +67,19 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
-	@echo "release binaries:"; \
-	for b in lepton-agent lepton-collector; do \
-		printf '  %-36s %s\n' "$(RELEASE_BIN)/$$b" "$$(du -h "$(RELEASE_BIN)/$$b" | cut -f1)"; \
+	@# One product at a time: GRDB's dynamic library product cannot link against a static Swift runtime.
+	for p in lepton-agent lepton-collector lepton-bench; do \
+		$(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; \
 	done
+	@mkdir -p $(DIST_DIR); \
+	echo "release binaries (Swift runtime linked in, stripped) in $(DIST_DIR):"; \
+	for b in lepton-agent lepton-collector; do \
+		strip -o "$(DIST_DIR)/$$b" "$(RELEASE_BIN)/$$b" || exit 1; \
+		printf '  %-30s %s (unstripped %s)\n' "$(DIST_DIR)/$$b" \
+			"$$(du -h "$(DIST_DIR)/$$b" | cut -f1)" "$$(du -h "$(RELEASE_BIN)/$$b" | cut -f1)"; \
+	done; \
+	echo "shared libraries they still load (see docs/operations.md for the Debian packages):"; \
+	ldd "$(DIST_DIR)/lepton-agent" "$(DIST_DIR)/lepton-collector" | sed 's/ (0x[0-9a-f]*)//'
 
 test: deps
 	$(SWIFT) build --build-tests
