@@ -19,19 +19,13 @@ import NIOCore
 /// stream after stream (order across streams within one batch is not kept: the store orders by time).
 enum ColumnarBatchBody {
     static func encode(_ records: [Record], into body: inout ByteBuffer) {
-        var index: [SeriesKey: Int] = [:]
-        var streams: [(series: SeriesKey, records: [Record])] = []
-        for record in records {
-            let series = record.series
-            if let position = index[series] {
-                streams[position].records.append(record)
-            } else {
-                index[series] = streams.count
-                streams.append((series, [record]))
-            }
+        let numbered = FirstAppearance(records.lazy.map(\.series))
+        var groups = [[Record]](repeating: [], count: numbered.distinct.count)
+        for (record, index) in zip(records, numbered.indices) {
+            groups[index].append(record)
         }
-        body.writeVarInt(UInt64(streams.count))
-        for (series, members) in streams {
+        body.writeVarInt(UInt64(groups.count))
+        for (series, members) in zip(numbered.distinct, groups) {
             body.writeLengthPrefixedString(series.text)
             body.writeVarInt(UInt64(members.count))
             var numbers: [Double] = []

@@ -5,27 +5,14 @@ import NIOCore
 /// double (8 bytes, big-endian bit pattern) and kind 1 a string (`varint len, utf8`). Records keep batch order.
 enum RowBatchBody {
     static func encode(_ records: [Record], into body: inout ByteBuffer) {
-        var streams: [SeriesKey: Int] = [:]
-        var order: [SeriesKey] = []
-        var indices: [Int] = []
-        indices.reserveCapacity(records.count)
-        for record in records {
-            let series = record.series
-            if let index = streams[series] {
-                indices.append(index)
-            } else {
-                streams[series] = order.count
-                indices.append(order.count)
-                order.append(series)
-            }
-        }
-        body.writeVarInt(UInt64(order.count))
-        for series in order {
+        let streams = FirstAppearance(records.lazy.map(\.series))
+        body.writeVarInt(UInt64(streams.distinct.count))
+        for series in streams.distinct {
             body.writeLengthPrefixedString(series.text)
         }
         body.writeVarInt(UInt64(records.count))
         var previous: Int64 = 0
-        for (record, index) in zip(records, indices) {
+        for (record, index) in zip(records, streams.indices) {
             body.writeVarInt(UInt64(index))
             switch record.value {
             case .number(let value):

@@ -2,6 +2,9 @@
 /// `,key=value` in key order, e.g. `cpu.usage,host=edge-17,site=lyon`. A backslash escapes `,` `=` and `\` in
 /// the name, keys and values, so any name and tags survive the round trip. A stream without tags whose name has
 /// none of those characters is written as its name alone.
+///
+/// Two keys are equal when their name and tags are the same bytes: canonically equivalent spellings ("é" and
+/// "e" + U+0301), which `String`'s `==` equates, stay two streams, so a batch never renames a stream.
 public struct SeriesKey: Hashable, Sendable {
     public var stream: String
     public var tags: Tags
@@ -9,6 +12,21 @@ public struct SeriesKey: Hashable, Sendable {
     public init(stream: String, tags: Tags = Tags()) {
         self.stream = stream
         self.tags = tags
+    }
+
+    public static func == (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
+        lhs.stream.hasSameUTF8(as: rhs.stream) && lhs.tags.count == rhs.tags.count
+            && zip(lhs.tags, rhs.tags).allSatisfy {
+                $0.key.hasSameUTF8(as: $1.key) && $0.value.hasSameUTF8(as: $1.value)
+            }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        stream.hashUTF8(into: &hasher)
+        for tag in tags {
+            tag.key.hashUTF8(into: &hasher)
+            tag.value.hashUTF8(into: &hasher)
+        }
     }
 
     /// The key as written on the wire and in the store.

@@ -53,4 +53,21 @@ import Testing
         #expect(Set(decoded) == Set(records))
         #expect(decoded.filter { $0.tags["host"] == "a" }.map(\.value) == [.number(1), .number(4)])
     }
+
+    @Test(arguments: [BatchEncoding.rowV1, .columnarV1])
+    func canonicallyEquivalentNamesStayTwoStreams(_ encoding: BatchEncoding) throws {
+        let composed = "caf\u{E9}.temp"
+        let decomposed = "cafe\u{301}.temp"
+        #expect(composed == decomposed, "Swift's == equates them")
+        #expect(SeriesKey(stream: composed) != SeriesKey(stream: decomposed))
+        let records = [
+            Record(stream: composed, timestamp: 1, value: .number(1)),
+            Record(stream: decomposed, timestamp: 2, value: .number(2)),
+        ]
+        let decoded = try BatchCodec.decode(
+            try BatchCodec.encode(records, sequence: 1, encoding: encoding),
+            maxRawBytes: 1 << 20
+        )
+        #expect(decoded.map { Array($0.stream.utf8) } == records.map { Array($0.stream.utf8) })
+    }
 }

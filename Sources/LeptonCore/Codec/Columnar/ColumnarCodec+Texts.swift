@@ -14,20 +14,8 @@ extension ColumnarCodec {
     /// Appends the texts column of one stream.
     public static func encodeTexts(_ values: [String], into buffer: inout ByteBuffer) {
         guard !values.isEmpty else { return }
-        var positions: [UTF8Key: Int] = [:]
-        var dictionary: [String] = []
-        var indices: [Int] = []
-        indices.reserveCapacity(values.count)
-        for value in values {
-            let key = UTF8Key(string: value)
-            if let position = positions[key] {
-                indices.append(position)
-            } else {
-                positions[key] = dictionary.count
-                indices.append(dictionary.count)
-                dictionary.append(value)
-            }
-        }
+        let numbered = FirstAppearance(values.lazy.map(UTF8Key.init(string:)))
+        let dictionary = numbered.distinct.map(\.string)
         buffer.writeVarInt(UInt64(dictionary.count))
         for entry in dictionary {
             buffer.writeVarInt(UInt64(entry.utf8.count))
@@ -36,7 +24,7 @@ extension ColumnarCodec {
         let width = bitWidth(UInt64(dictionary.count - 1))
         buffer.writeInteger(UInt8(width))
         var writer = BitWriter(reservingBits: values.count * width)
-        for index in indices { writer.write(UInt64(index), bits: width) }
+        for index in numbered.indices { writer.write(UInt64(index), bits: width) }
         writer.write(to: &buffer)
     }
 
@@ -86,11 +74,10 @@ private struct UTF8Key: Hashable {
     var string: String
 
     static func == (lhs: UTF8Key, rhs: UTF8Key) -> Bool {
-        lhs.string.utf8.count == rhs.string.utf8.count && lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        lhs.string.hasSameUTF8(as: rhs.string)
     }
 
     func hash(into hasher: inout Hasher) {
-        var string = self.string
-        string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        string.hashUTF8(into: &hasher)
     }
 }
