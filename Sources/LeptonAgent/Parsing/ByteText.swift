@@ -78,6 +78,33 @@ enum ByteText {
     static func quoted(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         quoted(string(bytes, range.lowerBound..<min(range.upperBound, range.lowerBound + 160)))
     }
+
+    /// The value in double quotes whose opening quote is at `position`: moves `position` past the closing quote and
+    /// returns the range between the quotes and whether a backslash escape occurs in it; nil when the line ends
+    /// first. A backslash escapes the byte after it when `escapes(thatByte)`.
+    static func scanQuoted(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ position: inout Int,
+        escapes: (UInt8) -> Bool
+    ) -> (range: Range<Int>, escaped: Bool)? {
+        let start = position + 1
+        var index = start
+        var escaped = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == quote {
+                position = index + 1
+                return (start..<index, escaped)
+            }
+            if byte == backslash, index + 1 < bytes.count, escapes(bytes[index + 1]) {
+                escaped = true
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+        return nil
+    }
 }
 
 extension String {
@@ -91,4 +118,5 @@ extension String {
         }
         return try outcome.get()
     }
+
 }

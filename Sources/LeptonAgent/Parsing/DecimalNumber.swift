@@ -22,7 +22,7 @@ enum DecimalNumber {
     static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         var index = range.lowerBound
         let end = range.upperBound
-        if index < end, bytes[index] == ByteText.plus || bytes[index] == ByteText.minus { index += 1 }
+        readSign(bytes, &index, end)
         var digits = 0
         while index < end, ByteText.isDigit(bytes[index]) {
             index += 1
@@ -38,7 +38,7 @@ enum DecimalNumber {
         guard digits > 0 else { return false }
         if index < end, ByteText.isExponentMarker(bytes[index]) {
             index += 1
-            if index < end, bytes[index] == ByteText.plus || bytes[index] == ByteText.minus { index += 1 }
+            readSign(bytes, &index, end)
             var exponentDigits = 0
             while index < end, ByteText.isDigit(bytes[index]) {
                 index += 1
@@ -53,11 +53,7 @@ enum DecimalNumber {
     static func value(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Double {
         var index = range.lowerBound
         let end = range.upperBound
-        var negative = false
-        if index < end, bytes[index] == ByteText.minus || bytes[index] == ByteText.plus {
-            negative = bytes[index] == ByteText.minus
-            index += 1
-        }
+        let negative = readSign(bytes, &index, end)
         var mantissa: UInt64 = 0
         var significantDigits = 0
         var exponent = 0
@@ -85,11 +81,7 @@ enum DecimalNumber {
         }
         if index < end, ByteText.isExponentMarker(bytes[index]) {
             index += 1
-            var exponentNegative = false
-            if index < end, bytes[index] == ByteText.minus || bytes[index] == ByteText.plus {
-                exponentNegative = bytes[index] == ByteText.minus
-                index += 1
-            }
+            let exponentNegative = readSign(bytes, &index, end)
             var written = 0
             while index < end, ByteText.isDigit(bytes[index]) {
                 if written < 100_000 { written = written * 10 + Int(bytes[index] &- ByteText.zero) }
@@ -110,11 +102,7 @@ enum DecimalNumber {
     static func integer(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int64? {
         var index = range.lowerBound
         let end = range.upperBound
-        var negative = false
-        if index < end, bytes[index] == ByteText.minus || bytes[index] == ByteText.plus {
-            negative = bytes[index] == ByteText.minus
-            index += 1
-        }
+        let negative = readSign(bytes, &index, end)
         guard index < end else { return nil }
         var value: Int64 = 0
         while index < end {
@@ -142,5 +130,13 @@ enum DecimalNumber {
             value = next
         }
         return value
+    }
+
+    /// Steps over a `+` or `-` at `index` (before `end`); whether it was `-`.
+    @discardableResult
+    private static func readSign(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int, _ end: Int) -> Bool {
+        guard index < end, bytes[index] == ByteText.minus || bytes[index] == ByteText.plus else { return false }
+        defer { index += 1 }
+        return bytes[index] == ByteText.minus
     }
 }

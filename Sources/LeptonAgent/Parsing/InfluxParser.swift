@@ -236,34 +236,17 @@ struct InfluxParser: Sendable {
         key: String
     ) throws(ParseError) -> String {
         let open = position
-        position += 1
-        let start = position
-        var escaped = false
-        while true {
-            guard position < bytes.count else {
-                throw ParseError.at(open, in: bytes, "unterminated string value of field \(ByteText.quoted(key))")
-            }
-            let byte = bytes[position]
-            if byte == ByteText.quote { break }
-            if byte == ByteText.backslash, position + 1 < bytes.count,
-                bytes[position + 1] == ByteText.quote || bytes[position + 1] == ByteText.backslash
-            {
-                escaped = true
-                position += 2
-            } else {
-                position += 1
-            }
+        let isEscaped: (UInt8) -> Bool = { $0 == ByteText.quote || $0 == ByteText.backslash }
+        guard let (range, escaped) = ByteText.scanQuoted(bytes, &position, escapes: isEscaped) else {
+            throw ParseError.at(open, in: bytes, "unterminated string value of field \(ByteText.quoted(key))")
         }
-        let end = position
-        position += 1
+        let (start, end) = (range.lowerBound, range.upperBound)
         guard escaped else { return ByteText.string(bytes, start..<end) }
         var text: [UInt8] = []
         text.reserveCapacity(end - start)
         var index = start
         while index < end {
-            if bytes[index] == ByteText.backslash, index + 1 < end,
-                bytes[index + 1] == ByteText.quote || bytes[index + 1] == ByteText.backslash
-            {
+            if bytes[index] == ByteText.backslash, index + 1 < end, isEscaped(bytes[index + 1]) {
                 index += 1
             }
             text.append(bytes[index])

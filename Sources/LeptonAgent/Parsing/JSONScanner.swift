@@ -122,8 +122,9 @@ struct JSONScanner {
         prefix.isEmpty ? key : prefix + "." + key
     }
 
-    /// The object at the current `{`; its keys are added below `prefix`.
-    private mutating func readObject(prefix: String, depth: Int, into builder: inout EventBuilder) throws(ParseError) {
+    /// Steps into the object or array whose opening byte is at the current position; false when it is empty (its
+    /// `closing` byte is then consumed too).
+    private mutating func enter(closingWith closing: UInt8, depth: Int) throws(ParseError) -> Bool {
         if depth > Self.maxDepth {
             throw ParseError.at(
                 position,
@@ -133,10 +134,14 @@ struct JSONScanner {
         }
         position += 1
         skipWhitespace()
-        if peek == Byte.closeBrace {
-            position += 1
-            return
-        }
+        guard peek == closing else { return true }
+        position += 1
+        return false
+    }
+
+    /// The object at the current `{`; its keys are added below `prefix`.
+    private mutating func readObject(prefix: String, depth: Int, into builder: inout EventBuilder) throws(ParseError) {
+        guard try enter(closingWith: Byte.closeBrace, depth: depth) else { return }
         while true {
             skipWhitespace()
             guard peek == ByteText.quote else {
@@ -174,19 +179,7 @@ struct JSONScanner {
 
     /// The array at the current `[`; its items are added as `prefix.0`, `prefix.1`, ...
     private mutating func readArray(prefix: String, depth: Int, into builder: inout EventBuilder) throws(ParseError) {
-        if depth > Self.maxDepth {
-            throw ParseError.at(
-                position,
-                in: bytes,
-                "objects and arrays are nested deeper than \(Self.maxDepth) levels"
-            )
-        }
-        position += 1
-        skipWhitespace()
-        if peek == Byte.closeBracket {
-            position += 1
-            return
-        }
+        guard try enter(closingWith: Byte.closeBracket, depth: depth) else { return }
         var index = 0
         while true {
             skipWhitespace()

@@ -60,24 +60,9 @@ enum LogfmtParser {
         into builder: inout EventBuilder
     ) throws(ParseError) {
         let open = position
-        position += 1
-        let start = position
-        var escaped = false
-        while true {
-            guard position < bytes.count else {
-                throw ParseError.at(open, in: bytes, "unterminated quoted value of \(ByteText.quoted(key))")
-            }
-            let byte = bytes[position]
-            if byte == ByteText.quote { break }
-            if byte == ByteText.backslash {
-                escaped = true
-                position += 2
-            } else {
-                position += 1
-            }
+        guard let (range, escaped) = ByteText.scanQuoted(bytes, &position, escapes: { _ in true }) else {
+            throw ParseError.at(open, in: bytes, "unterminated quoted value of \(ByteText.quoted(key))")
         }
-        let end = position
-        position += 1
         if position < bytes.count, !ByteText.isBlank(bytes[position]) {
             throw ParseError.at(
                 position,
@@ -87,10 +72,10 @@ enum LogfmtParser {
             )
         }
         guard escaped else {
-            builder.add(key, inferred: bytes, start..<end)
+            builder.add(key, inferred: bytes, range)
             return
         }
-        let text = unescape(bytes, start..<end)
+        let text = unescape(bytes, range)
         text.withUnsafeBufferPointer { builder.add(key, inferred: $0, 0..<$0.count) }
     }
 
