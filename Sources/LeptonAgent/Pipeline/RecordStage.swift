@@ -30,18 +30,19 @@ struct RecordStage {
     /// Records the processors release by `now` (closed aggregate windows).
     mutating func advance(to now: Int64) -> [Record] {
         guard !chain.isEmpty else { return [] }
-        var records: [Record] = []
-        for output in chain.advance(to: now) { output.appendRecords(to: &records) }
-        produced += records.count
-        publish()
-        return records
+        return released(chain.advance(to: now))
     }
 
     /// Everything the processors still hold (the source stopped).
     mutating func flush(now: Int64) -> [Record] {
         guard !chain.isEmpty else { return [] }
+        return released(chain.flush(now: now))
+    }
+
+    /// The records of events the processors released without new input, counted and published.
+    private mutating func released(_ events: [Event]) -> [Record] {
         var records: [Record] = []
-        for output in chain.flush(now: now) { output.appendRecords(to: &records) }
+        for event in events { event.appendRecords(to: &records) }
         produced += records.count
         publish()
         return records

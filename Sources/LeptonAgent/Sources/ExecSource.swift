@@ -37,7 +37,6 @@ struct ExecSource: Source {
         var parser = EventParser(config: config.parser, name: name)
         var errors = ParseErrorLog()
         var failing = false
-        metrics.produced(0, source: name)
         metrics.dropped(0, source: name, reason: "parse_error")
         for reason in ["start", "exit", "timeout", "output"] {
             _ = metrics.commandFailures(source: name, reason: reason)

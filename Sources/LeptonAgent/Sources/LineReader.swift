@@ -29,8 +29,7 @@ struct LineReader {
         splitter = LineSplitter(maxLineBytes: maxLineBytes)
         joiner = multiline.map(MultilineJoiner.init)
         truncated = metrics.truncatedLines(source: source)
-        // The series exist (at 0) from the start of the source.
-        metrics.produced(0, source: source)
+        // The series exists (at 0) from the start of the source; the pipeline does the same for `produced`.
         metrics.dropped(0, source: source, reason: "parse_error")
     }
 
