@@ -278,6 +278,17 @@ extension ConfigNode {
 }
 
 extension ConfigNode {
+    /// A non-empty list of non-empty strings; an empty list is the error `emptyMessage`.
+    func nonEmptyStrings(orElse emptyMessage: String) throws(ConfigError) -> [String] {
+        let items = try sequence()
+        if items.isEmpty { throw error(emptyMessage) }
+        var strings: [String] = []
+        for item in items {
+            strings.append(try item.string())
+        }
+        return strings
+    }
+
     /// A finite decimal number such as `0.001`, `-40` or `1e3`; `_` may group digits.
     func finiteNumber() throws(ConfigError) -> Double {
         let text = try scalarText(expected: "a number")

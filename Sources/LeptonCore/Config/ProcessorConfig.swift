@@ -89,13 +89,7 @@ extension ProcessorConfig {
 extension ConfigNode {
     /// A non-empty list of non-empty field names (`fields: [temp, humidity]`).
     func processorFieldNames() throws(ConfigError) -> [String] {
-        let items = try sequence()
-        if items.isEmpty { throw error("expected at least one field name") }
-        var names: [String] = []
-        for item in items {
-            names.append(try item.string())
-        }
-        return names
+        try nonEmptyStrings(orElse: "expected at least one field name")
     }
 
     /// A finite number greater than zero.

@@ -88,13 +88,11 @@ public struct ExecConfig: Sendable, Hashable {
     static let keys: Set<String> = ["command", "interval", "timeout", "parser"]
 
     init(_ map: ConfigMapping) throws(ConfigError) {
-        let commandNode = try map.required("command")
-        var command: [String] = []
-        for item in try commandNode.sequence() {
-            command.append(try item.string())
-        }
-        if command.isEmpty { throw commandNode.error("expected the program and its arguments, such as [sensors, -j]") }
-        self.init(command: command)
+        self.init(
+            command: try map.required("command").nonEmptyStrings(
+                orElse: "expected the program and its arguments, such as [sensors, -j]"
+            )
+        )
         if let value = map.optional("interval") { interval = try value.positiveDuration() }
         if let value = map.optional("timeout") { timeout = try value.positiveDuration() }
         if let value = map.optional("parser") { parser = try ParserConfig(config: value) }

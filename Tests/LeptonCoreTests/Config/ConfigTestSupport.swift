@@ -26,6 +26,12 @@ enum ConfigFixtures {
 
         """
 
+    /// The root node of `yaml` read as `agent.yaml` in `/etc/lepton`, for tests of one section's decoder.
+    static func root(_ yaml: String) throws -> ConfigNode {
+        let source = ConfigSource(file: "agent.yaml", baseDirectory: "/etc/lepton", checkFiles: false)
+        return try ConfigDocument.root(yaml: yaml, source: source)
+    }
+
     /// Parses agent YAML as `agent.yaml` in `/etc/lepton`.
     static func agent(_ yaml: String) throws -> AgentConfig {
         try AgentConfig.parse(yaml: yaml, file: "agent.yaml", baseDirectory: "/etc/lepton")

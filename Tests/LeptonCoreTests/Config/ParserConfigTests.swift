@@ -5,9 +5,7 @@ import Testing
 /// `parser:` settings, read from a document whose only key is `parser`.
 @Suite struct ParserConfigTests {
     static func parser(_ yaml: String) throws -> ParserConfig {
-        let source = ConfigSource(file: "agent.yaml", baseDirectory: "/etc/lepton", checkFiles: false)
-        let root = try ConfigDocument.root(yaml: yaml, source: source)
-        let map = try root.mapping(allowedKeys: ["parser"])
+        let map = try ConfigFixtures.root(yaml).mapping(allowedKeys: ["parser"])
         return try ParserConfig(config: map.required("parser"))
     }
 

@@ -7,8 +7,7 @@ import Testing
 struct ProcessorConfigTests {
     /// Reads `yaml` as one processor mapping at the document root (key paths start at the processor's keys).
     static func parse(_ yaml: String) throws -> ProcessorConfig {
-        let source = ConfigSource(file: "agent.yaml", baseDirectory: "/etc/lepton", checkFiles: false)
-        return try ProcessorConfig(config: ConfigDocument.root(yaml: yaml, source: source))
+        try ProcessorConfig(config: ConfigFixtures.root(yaml))
     }
 
     /// The error of a processor mapping that must not parse.
