@@ -19,25 +19,15 @@ struct CodecReport {
     var procNote: String?
 
     var markdown: String {
-        var lines: [String] = []
-        lines.append("## Columnar codec (`lepton-bench codec`)")
-        lines.append("")
-        lines.append(
-            contentsOf: ReportText.header(
+        ReportText.document(
+            title: "## Columnar codec (`lepton-bench codec`)",
+            header: ReportText.header(
                 machine: machine,
                 details: "\(ReportText.grouped(samplesPerSignal)) samples per signal in batches of "
                     + ReportText.grouped(batchSize)
-            )
+            ),
+            sections: [sizeAndSpeedTable, breakdownTable, targets, notes]
         )
-        lines.append("")
-        lines.append(contentsOf: sizeAndSpeedTable)
-        lines.append("")
-        lines.append(contentsOf: breakdownTable)
-        lines.append("")
-        lines.append(contentsOf: targets)
-        lines.append("")
-        lines.append(contentsOf: notes)
-        return lines.joined(separator: "\n")
     }
 
     private var sizeAndSpeedTable: [String] {
@@ -64,7 +54,7 @@ struct CodecReport {
                 millions(row.speed.encodeTimestamps),
                 millions(row.speed.decodeTimestamps),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(ReportText.row(cells))
         }
         return lines
     }
@@ -85,7 +75,7 @@ struct CodecReport {
                 bytes(sizes.perSample(bits: sizes.gorillaTimestampBits)),
                 bytes(sizes.perSample(bits: sizes.gorillaValueBits)),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(ReportText.row(cells))
         }
         return lines
     }

@@ -15,25 +15,15 @@ struct PipelineReport {
 
     var markdown: String {
         let lineCount = parsers.first?.workload.lines.count ?? 0
-        var lines: [String] = []
-        lines.append("## Pipeline parsers and processors (`lepton-bench pipeline`)")
-        lines.append("")
-        lines.append(
-            contentsOf: ReportText.header(
+        return ReportText.document(
+            title: "## Pipeline parsers and processors (`lepton-bench pipeline`)",
+            header: ReportText.header(
                 machine: machine,
                 details: "\(ReportText.grouped(lineCount)) lines per parser format, "
                     + "\(ReportText.grouped(processorSignal.count)) samples per signal"
-            )
+            ),
+            sections: [parserTable, processorTable, reductionTable, notes]
         )
-        lines.append("")
-        lines.append(contentsOf: parserTable)
-        lines.append("")
-        lines.append(contentsOf: processorTable)
-        lines.append("")
-        lines.append(contentsOf: reductionTable)
-        lines.append("")
-        lines.append(contentsOf: notes)
-        return lines.joined(separator: "\n")
     }
 
     private var parserTable: [String] {
@@ -54,7 +44,7 @@ struct PipelineReport {
                 ReportText.grouped(Int(row.linesPerSecond.rounded())),
                 String(format: "%.1f", row.bytesPerSecond / 1e6),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(ReportText.row(cells))
         }
         lines.append("")
         lines.append("The first line of each format:")
@@ -84,7 +74,7 @@ struct PipelineReport {
                 ReportText.grouped(Int(row.samplesPerSecond.rounded())),
                 ReportText.grouped(row.recordsOut),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(ReportText.row(cells))
         }
         return lines
     }
@@ -112,7 +102,7 @@ struct PipelineReport {
                 row.maximumError.map { ReportText.significant($0) } ?? "–",
                 errorShare(row),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append(ReportText.row(cells))
         }
         return lines
     }

@@ -13,6 +13,16 @@ enum ReportText {
         return lines
     }
 
+    /// A whole report: the title, the header lines, then each section, with a blank line between them.
+    static func document(title: String, header: [String], sections: [[String]]) -> String {
+        ([[title], header] + sections).map { $0.joined(separator: "\n") }.joined(separator: "\n\n")
+    }
+
+    /// One row of a Markdown table.
+    static func row(_ cells: [String]) -> String {
+        "| " + cells.joined(separator: " | ") + " |"
+    }
+
     /// `1234567` as "1,234,567".
     static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
