@@ -55,7 +55,7 @@ public struct Agent: Sendable {
             AgentPipeline.Input(
                 source: makeSource(
                     source,
-                    resume: { [name = source.name] in await spool.checkpoint(source: name) },
+                    resume: { [name = source.name] in await spool.checkpoints(source: name) },
                     standardInput: standardInput,
                     metrics: metrics,
                     logger: logger

@@ -81,6 +81,24 @@ public struct AgentMetrics: Sendable {
         )
     }
 
+    /// Files a `file` source follows now.
+    func filesFollowed(source: String) -> Gauge {
+        registry.gauge(
+            "lepton_agent_files_followed",
+            help: "Files a file source follows now.",
+            labels: [("source", source)]
+        )
+    }
+
+    /// Files a `file` source's patterns match but that it does not follow, being at its limit of files.
+    func filesOverLimit(source: String) -> Gauge {
+        registry.gauge(
+            "lepton_agent_files_over_limit",
+            help: "Files matched but not followed because the source follows its maximum number of files.",
+            labels: [("source", source)]
+        )
+    }
+
     /// Lines cut at the maximum line length (the record is kept, shortened).
     func truncatedLines(source: String) -> Counter {
         registry.counter(

@@ -133,7 +133,7 @@ public struct Preview: Sendable {
 
     private func makePreviewSource(_ source: SourceConfig, metrics: AgentMetrics) throws -> any Source {
         guard let input else {
-            return makeSource(source, resume: { nil }, standardInput: 0, metrics: metrics, logger: logger)
+            return makeSource(source, resume: { [] }, standardInput: 0, metrics: metrics, logger: logger)
         }
         switch source.kind {
         case .file(let file):

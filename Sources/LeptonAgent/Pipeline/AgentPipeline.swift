@@ -88,7 +88,9 @@ public struct AgentPipeline: Service {
                 case .events(let events, let positions):
                     let now = wallClockNanoseconds()
                     for (index, event) in events.enumerated() {
-                        let checkpoint = positions.map { TailCheckpoint(file: $0.file, offset: $0.endOffsets[index]) }
+                        let checkpoint = positions.map {
+                            TailCheckpoint(key: $0.key, file: $0.file, offset: $0.endOffsets[index])
+                        }
                         for sealed in batcher.add(
                             stage.records(from: event, now: now),
                             checkpoint: checkpoint,
@@ -132,12 +134,12 @@ public struct AgentPipeline: Service {
         do {
             // A stop request ends a `block` source's wait for room (an append with room completes as usual).
             _ = try await cancelWhenGracefulShutdown {
-                try await spool.append(frame, source: source, policy: input.policy, checkpoint: batch.checkpoint)
+                try await spool.append(frame, source: source, policy: input.policy, checkpoints: batch.checkpoints)
             }
         } catch is CancellationError {
             // Still waiting for room when the agent stops. Lines of a tailed file are read again at the next
             // start (its checkpoint did not move); anything else is lost, and counted.
-            if batch.checkpoint == nil {
+            if batch.checkpoints.isEmpty {
                 metrics.dropped(batch.records.count, source: source, reason: "shutdown")
             }
         }

@@ -4,12 +4,13 @@ import LeptonCore
 /// oldest record has waited `linger`. Pure: the pipeline feeds it records and clock ticks.
 ///
 /// Records read from a file come with the end offset of the line they were made from, so every sealed batch
-/// knows the position just past its last line: the tail checkpoint that is spooled with it.
+/// knows, for each file path its records came from, the position just past its last line there: the tail
+/// checkpoints that are spooled with it.
 struct Batcher: Sendable {
     struct Batch: Sendable {
         var records: [Record]
-        /// Where the source may resume once this batch is safe, for records read from a file.
-        var checkpoint: TailCheckpoint?
+        /// Where the source may resume once this batch is safe: one position per path its records were read from.
+        var checkpoints: [TailCheckpoint]
     }
 
     var maxRecords: Int
@@ -19,7 +20,10 @@ struct Batcher: Sendable {
     private var records: [Record] = []
     private var bytes = 0
     private var oldest: ContinuousClock.Instant?
-    private var checkpoint: TailCheckpoint?
+    private var checkpoints: [TailKey: TailCheckpoint] = [:]
+
+    /// Paths one batch may carry positions for; a batch that reaches it is sealed.
+    static let maxCheckpoints = 1024
 
     init(maxRecords: Int, maxBytes: Int, linger: Duration) {
         self.maxRecords = maxRecords
@@ -65,8 +69,10 @@ struct Batcher: Sendable {
                 }
             }
         }
-        if let newCheckpoint { checkpoint = newCheckpoint }
-        if !records.isEmpty && (records.count >= maxRecords || bytes >= maxBytes) {
+        if let newCheckpoint { checkpoints[newCheckpoint.key] = newCheckpoint }
+        if !records.isEmpty
+            && (records.count >= maxRecords || bytes >= maxBytes || checkpoints.count >= Self.maxCheckpoints)
+        {
             sealed.append(take())
         }
         return sealed
@@ -89,8 +95,8 @@ struct Batcher: Sendable {
             records.reserveCapacity(min(maxRecords, 4096))
             bytes = 0
             oldest = nil
-            checkpoint = nil
+            checkpoints = [:]
         }
-        return Batch(records: records, checkpoint: checkpoint)
+        return Batch(records: records, checkpoints: Array(checkpoints.values))
     }
 }

@@ -27,19 +27,15 @@ struct SensorNaming: Sendable {
         self.patterns = patterns
     }
 
-    static func hasWildcard<S: StringProtocol>(_ text: S) -> Bool {
-        text.contains { $0 == "*" || $0 == "?" || $0 == "[" }
-    }
-
     /// The files the patterns match now, in pattern order then path order, each once.
     func expand() -> [Match] {
         var seen: Set<String> = []
         var matches: [Match] = []
-        let literalNames = patterns.filter { !Self.hasWildcard($0) }.map { ($0 as NSString).lastPathComponent }
+        let literalNames = patterns.filter { !PathGlob.hasWildcard($0) }.map { ($0 as NSString).lastPathComponent }
         for pattern in patterns {
             let parts = pattern.split(separator: "/", omittingEmptySubsequences: true)
-            if let wildcard = parts.firstIndex(where: { Self.hasWildcard($0) }) {
-                for path in Self.glob(pattern) where seen.insert(path).inserted {
+            if let wildcard = parts.firstIndex(where: { PathGlob.hasWildcard($0) }) {
+                for path in PathGlob.expand(pattern) where seen.insert(path).inserted {
                     let matched = path.split(separator: "/", omittingEmptySubsequences: true)
                     let tail = matched.count > wildcard ? matched[wildcard...] : matched[...]
                     matches.append(Match(path: path, components: tail.map { SensorFormat.sanitize($0) }))
@@ -83,16 +79,5 @@ struct SensorNaming: Sendable {
             bases[entry.path] = ([source] + entry.components).joined(separator: ".")
         }
         return bases
-    }
-
-    /// Paths matching a shell pattern, sorted; none when nothing matches.
-    static func glob(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { index in
-            result.gl_pathv[index].map { String(cString: $0) }
-        }
-        .sorted()
     }
 }

@@ -2,11 +2,11 @@ import Foundation
 import LeptonCore
 import Logging
 
-/// The source a configuration entry describes. `resume` gives a file source its checkpoint (the spool's
-/// newest acknowledged position; nil in `preview`).
+/// The source a configuration entry describes. `resume` gives a file source its checkpoints (the spool's
+/// newest positions, one per path; none in `preview`).
 func makeSource(
     _ config: SourceConfig,
-    resume: @escaping @Sendable () async -> TailCheckpoint?,
+    resume: @escaping @Sendable () async -> [TailCheckpoint],
     standardInput: Int32,
     metrics: AgentMetrics,
     logger: Logger
@@ -14,15 +14,7 @@ func makeSource(
     let name = config.name
     switch config.kind {
     case .file(let file):
-        return FileTailSource(
-            name: name,
-            path: file.path,
-            lines: LineSettings(file.lines),
-            startAt: file.startAt,
-            resume: resume,
-            metrics: metrics,
-            logger: logger
-        )
+        return FileTailSource(name: name, config: file, resume: resume, metrics: metrics, logger: logger)
     case .sensor(let sensor):
         return SensorSource(name: name, config: sensor, metrics: metrics, logger: logger)
     case .stdin(let lines):

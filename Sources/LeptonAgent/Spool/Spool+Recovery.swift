@@ -57,8 +57,8 @@ extension Spool {
             .compactMap { UInt64($0.dropLast(4)) }
             .sorted()
         let head = log.readHead() ?? files.first ?? 0
-        log.latestCheckpoint = log.readCheckpointFile()
-        log.releasedCheckpoint = log.latestCheckpoint
+        log.latestCheckpoints = log.readCheckpointFiles()
+        log.releasedCheckpoints = log.latestCheckpoints
         var entries: [Entry] = []
         var expected = head
         for ordinal in files {
@@ -128,12 +128,10 @@ extension Spool {
                         size: batch.header.entrySize,
                         wireSize: batch.wireSize,
                         records: batch.header.records,
-                        checkpoint: batch.checkpoint
+                        checkpoints: batch.checkpoints
                     )
                 )
-                if let checkpoint = batch.checkpoint, batch.header.sequence > (log.latestCheckpoint?.sequence ?? 0) {
-                    log.latestCheckpoint = (batch.header.sequence, checkpoint)
-                }
+                log.noteLatest(batch.checkpoints, sequence: batch.header.sequence)
             }
             log.segments.append(
                 SpoolLog.Segment(ordinal: ordinal, descriptor: -1, bytes: size, live: found.count)

@@ -47,8 +47,8 @@ public actor Spool {
         var size: Int
         var wireSize: Int
         var records: Int
-        /// The tail position just past this batch, for batches read from a file.
-        var checkpoint: TailCheckpoint?
+        /// The tail positions just past this batch, one per file path its records were read from.
+        var checkpoints: [TailCheckpoint]
     }
 
     let configuration: Configuration
@@ -109,10 +109,11 @@ public actor Spool {
     var heldBytes: Int { totalBytes }
     var heldBatches: Int { entries.count }
 
-    /// The tail position to resume `source` from: the newest one spooled, dropped on purpose or saved.
-    func checkpoint(source: String) -> TailCheckpoint? {
-        guard !closed else { return nil }
-        return logIndex[source].flatMap { logs[$0].latestCheckpoint?.checkpoint }
+    /// The tail positions to resume `source` from, one per path it followed: the newest spooled, dropped on
+    /// purpose or saved.
+    func checkpoints(source: String) -> [TailCheckpoint] {
+        guard !closed, let log = logIndex[source] else { return [] }
+        return logs[log].latestCheckpoints.checkpoints
     }
 
     /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit.
@@ -121,7 +122,7 @@ public actor Spool {
         _ frame: Message.BatchFrame,
         source: String,
         policy: SpoolPolicy,
-        checkpoint: TailCheckpoint?
+        checkpoints: [TailCheckpoint]
     ) async throws
         -> AppendOutcome
     {
@@ -134,7 +135,7 @@ public actor Spool {
         }
         let size =
             SpoolRecordFormat.fixedHeaderSize + min(source.utf8.count, 255) + 4 + 1
-            + (checkpoint == nil ? 0 : SpoolRecordFormat.checkpointSize) + SpoolRecordFormat.frameFieldsSize
+            + SpoolRecordFormat.checkpointsSize(checkpoints) + SpoolRecordFormat.frameFieldsSize
             + frame.body.readableBytes
         // A batch larger than the whole spool still goes into an empty one, so it cannot block a source forever.
         while totalBytes > 0 && totalBytes + size > configuration.maxBytes {
@@ -151,10 +152,8 @@ public actor Spool {
                 break
             }
             // Dropped on purpose: the tail must not read these lines again.
-            if let checkpoint {
-                logs[log].latestCheckpoint = (allocator.peek - 1, checkpoint)
-                logs[log].noteReleased(checkpoint, sequence: allocator.peek - 1)
-            }
+            logs[log].noteLatest(checkpoints, sequence: allocator.peek - 1)
+            logs[log].noteReleased(checkpoints, sequence: allocator.peek - 1)
             metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_full")
             return .dropped
         }
@@ -165,7 +164,7 @@ public actor Spool {
         } catch {
             return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
         }
-        let bytes = SpoolRecordFormat.encode(numbered, source: source, checkpoint: checkpoint)
+        let bytes = SpoolRecordFormat.encode(numbered, source: source, checkpoints: checkpoints)
         if !logs[log].appendable
             || (logs[log].segments.last!.bytes > 0
                 && logs[log].segments.last!.bytes + bytes.readableBytes > configuration.segmentBytes)
@@ -197,7 +196,7 @@ public actor Spool {
         logs[log].segments[segment].bytes += bytes.readableBytes
         logs[log].segments[segment].live += 1
         totalBytes += bytes.readableBytes
-        if let checkpoint { logs[log].latestCheckpoint = (numbered.sequence, checkpoint) }
+        logs[log].noteLatest(checkpoints, sequence: numbered.sequence)
         let entry = Entry(
             sequence: numbered.sequence,
             log: log,
@@ -206,7 +205,7 @@ public actor Spool {
             size: bytes.readableBytes,
             wireSize: numbered.wireSize,
             records: Int(numbered.recordCount),
-            checkpoint: checkpoint
+            checkpoints: checkpoints
         )
         entries.append(entry)
         updateGauges()
@@ -257,7 +256,7 @@ public actor Spool {
             damaged(at: index, detail: "cannot read back")
             return nil
         }
-        let decoded: (TailCheckpoint?, Message.BatchFrame)? = bytes.withUnsafeBytes { raw in
+        let decoded: ([TailCheckpoint], Message.BatchFrame)? = bytes.withUnsafeBytes { raw in
             guard case .header(let header) = SpoolRecordFormat.header(raw, maxPayload: Self.maxPayload),
                 header.sequence == sequence, header.entrySize == raw.count
             else { return nil }
@@ -411,9 +410,7 @@ public actor Spool {
         if let segment = logs[entry.log].index(of: entry.ordinal) {
             logs[entry.log].segments[segment].live -= 1
         }
-        if let checkpoint = entry.checkpoint {
-            logs[entry.log].noteReleased(checkpoint, sequence: entry.sequence)
-        }
+        logs[entry.log].noteReleased(entry.checkpoints, sequence: entry.sequence)
     }
 
     func reclaim(_ touched: Set<Int>) {

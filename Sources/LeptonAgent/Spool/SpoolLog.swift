@@ -4,7 +4,8 @@ import LeptonCore
 
 /// One source's chain of segment files under `state_dir/spool/source-NAME/`: `ORDINAL.seg` files, oldest first,
 /// the last one being appended to. `head` names the oldest ordinal still in use, so a segment that disappears
-/// is noticed; `checkpoint` holds the tail position once the batches carrying it are gone.
+/// is noticed; `checkpoint-KEY` files hold the tail position of each path followed once the batches carrying
+/// it are gone.
 struct SpoolLog {
     struct Segment {
         var ordinal: UInt64
@@ -24,17 +25,18 @@ struct SpoolLog {
     var nextOrdinal: UInt64 = 0
     /// Whether the last segment may take more batches (segments found at startup are only read).
     var appendable = false
-    /// Where the source resumes after a restart: the newest tail position found at startup (in the `checkpoint`
-    /// file or in a spooled batch).
-    var latestCheckpoint: (sequence: UInt64, checkpoint: TailCheckpoint)?
-    /// The newest tail position whose lines no longer need the spool (their batch was acknowledged, or dropped
-    /// and counted): what the `checkpoint` file must hold before the segments carrying older ones go. A batch
+    /// Where the source resumes after a restart, per path followed: the newest tail positions found at startup
+    /// (in the checkpoint files or in spooled batches) and spooled since.
+    var latestCheckpoints = CheckpointTable()
+    /// The newest tail positions whose lines no longer need the spool (their batch was acknowledged, or dropped
+    /// and counted): what the checkpoint files must hold before the segments carrying older ones go. A batch
     /// still waiting may not be on disk yet (fsync `interval`), so its position is never saved ahead of it.
-    var releasedCheckpoint: (sequence: UInt64, checkpoint: TailCheckpoint)?
-    /// Whether `releasedCheckpoint` is newer than what the `checkpoint` file holds.
-    var checkpointUnsaved = false
+    var releasedCheckpoints = CheckpointTable()
+    /// Paths whose released position is newer than their checkpoint file.
+    var unsavedCheckpoints: Set<TailKey> = []
+    /// Paths forgotten to bound the table, whose checkpoint files are to be deleted.
+    var forgottenCheckpoints: Set<TailKey> = []
     let headFile: SpoolStateFile
-    let checkpointFile: SpoolStateFile
 
     init(name: String, directory: String, policy: SpoolPolicy) throws {
         self.name = name
@@ -42,7 +44,6 @@ struct SpoolLog {
         self.policy = policy
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         headFile = try SpoolStateFile(path: directory + "/head")
-        checkpointFile = try SpoolStateFile(path: directory + "/checkpoint")
     }
 
     var bytes: Int { segments.reduce(0) { $0 + $1.bytes } }
@@ -74,34 +75,81 @@ struct SpoolLog {
         headFile.read().flatMap { UInt64($0) }
     }
 
-    /// The lines up to `checkpoint` (of the batch numbered `sequence`, or dropped when that was the last number
-    /// allocated) need the spool no more.
-    mutating func noteReleased(_ checkpoint: TailCheckpoint, sequence: UInt64) {
-        guard sequence >= releasedCheckpoint?.sequence ?? 0 else { return }
-        releasedCheckpoint = (sequence, checkpoint)
-        checkpointUnsaved = true
+    /// The lines up to each of `checkpoints` (of the batch numbered `sequence`, or dropped when that was the
+    /// last number allocated) need the spool no more.
+    mutating func noteReleased(_ checkpoints: [TailCheckpoint], sequence: UInt64) {
+        for checkpoint in checkpoints {
+            let (changed, evicted) = releasedCheckpoints.note(checkpoint, sequence: sequence)
+            if changed {
+                unsavedCheckpoints.insert(checkpoint.key)
+                forgottenCheckpoints.remove(checkpoint.key)
+            }
+            if let evicted {
+                unsavedCheckpoints.remove(evicted)
+                forgottenCheckpoints.insert(evicted)
+            }
+        }
     }
 
-    /// Saves the newest released checkpoint if the file does not hold it yet.
-    mutating func persistCheckpoint() throws {
-        guard checkpointUnsaved, let (sequence, checkpoint) = releasedCheckpoint else { return }
-        let file = checkpoint.file
-        try checkpointFile.write(
-            "\(sequence) \(file.device) \(file.inode) \(file.fingerprintLength) \(file.fingerprint) \(checkpoint.offset)"
-        )
-        checkpointUnsaved = false
+    /// Notes the newest tail positions spooled (or dropped on purpose): where a restart resumes.
+    mutating func noteLatest(_ checkpoints: [TailCheckpoint], sequence: UInt64) {
+        for checkpoint in checkpoints { latestCheckpoints.note(checkpoint, sequence: sequence) }
     }
 
-    /// The checkpoint file's content, if it is there and intact.
-    func readCheckpointFile() -> (sequence: UInt64, checkpoint: TailCheckpoint)? {
-        guard let text = checkpointFile.read() else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count == 6, let sequence = UInt64(fields[0]), let device = UInt64(fields[1]),
-            let inode = UInt64(fields[2]), let length = UInt16(fields[3]), let fingerprint = UInt32(fields[4]),
-            let offset = Int64(fields[5])
-        else { return nil }
-        let file = FileIdentity(device: device, inode: inode, fingerprintLength: length, fingerprint: fingerprint)
-        return (sequence, TailCheckpoint(file: file, offset: offset))
+    /// `checkpoint-KEY`: the saved position of one path (`checkpoint` alone is the one file of older versions,
+    /// which named no path).
+    private func checkpointPath(_ key: TailKey) -> String {
+        key == .unknown ? directory + "/checkpoint" : directory + "/checkpoint-\(key)"
+    }
+
+    /// Saves the released checkpoints that their files do not hold yet, and deletes the files of forgotten paths.
+    mutating func persistCheckpoints() throws {
+        for key in unsavedCheckpoints {
+            guard let entry = releasedCheckpoints.entries[key] else { continue }
+            let file = try SpoolStateFile(path: checkpointPath(key))
+            defer { file.close() }
+            let (checkpoint, identity) = (entry.checkpoint, entry.checkpoint.file)
+            try file.write(
+                "\(entry.sequence) \(identity.device) \(identity.inode) \(identity.fingerprintLength) "
+                    + "\(identity.fingerprint) \(checkpoint.offset)"
+            )
+            unsavedCheckpoints.remove(key)
+        }
+        for key in forgottenCheckpoints {
+            unlink(checkpointPath(key))
+        }
+        forgottenCheckpoints = []
+    }
+
+    /// The saved checkpoints that are intact, with the sequence of the batch each came with.
+    func readCheckpointFiles() -> CheckpointTable {
+        var table = CheckpointTable()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names {
+            let key: TailKey
+            if name == "checkpoint" {
+                key = .unknown
+            } else if name.hasPrefix("checkpoint-"), let value = UInt64(name.dropFirst(11), radix: 16) {
+                key = TailKey(value: value)
+            } else {
+                continue
+            }
+            guard let file = try? SpoolStateFile(path: checkpointPath(key)) else { continue }
+            defer { file.close() }
+            let fields = (file.read() ?? "").split(separator: " ")
+            guard fields.count == 6, let sequence = UInt64(fields[0]), let device = UInt64(fields[1]),
+                let inode = UInt64(fields[2]), let length = UInt16(fields[3]), let fingerprint = UInt32(fields[4]),
+                let offset = Int64(fields[5])
+            else { continue }
+            let identity = FileIdentity(
+                device: device,
+                inode: inode,
+                fingerprintLength: length,
+                fingerprint: fingerprint
+            )
+            table.note(TailCheckpoint(key: key, file: identity, offset: offset), sequence: sequence)
+        }
+        return table
     }
 
     /// Deletes or empties segments that hold nothing live any more. The oldest are deleted (after moving `head`
@@ -112,7 +160,7 @@ struct SpoolLog {
         var freed = 0
         do {
             while let first = segments.first, first.live == 0 {
-                try persistCheckpoint()
+                try persistCheckpoints()
                 try headFile.write("\(segments.count > 1 ? segments[1].ordinal : nextOrdinal)")
                 if first.descriptor >= 0 { close(first.descriptor) }
                 unlink(segmentPath(first.ordinal))
@@ -123,7 +171,7 @@ struct SpoolLog {
             for index in segments.indices where segments[index].live == 0 && segments[index].descriptor >= 0 {
                 let isWriting = appendable && index == segments.count - 1
                 guard segments[index].bytes > 0 || !isWriting else { continue }
-                try persistCheckpoint()
+                try persistCheckpoints()
                 guard ftruncate(segments[index].descriptor, 0) == 0 else {
                     throw AgentError(
                         "cannot empty spool segment \(segmentPath(segments[index].ordinal)): \(SpoolIO.reason())"
@@ -146,7 +194,6 @@ struct SpoolLog {
     func closeFiles() {
         for segment in segments where segment.descriptor >= 0 { close(segment.descriptor) }
         headFile.close()
-        checkpointFile.close()
     }
 }
 

@@ -15,8 +15,11 @@ import NIOCore
 /// 25          N     source name (UTF-8)
 /// 25+N        4     CRC-32C of bytes [0, 25+N)        (the header checksum)
 /// 29+N        P     payload:
-///                     u8 flags (bit 0: a tail checkpoint follows)
-///                     [u64 device, u64 inode, u16 fingerprint length, u32 fingerprint, i64 offset]
+///                     u8 flags (bit 1: tail checkpoints follow; bit 0, written by older versions: one
+///                       checkpoint without a path key follows)
+///                     [u16 count C, C × (u64 path key, u64 device, u64 inode, u16 fingerprint length,
+///                       u32 fingerprint, i64 offset)]         (bit 1)
+///                     [u64 device, u64 inode, u16 fingerprint length, u32 fingerprint, i64 offset]  (bit 0)
 ///                     u8 encoding, u8 compression, u32 raw length, u32 body CRC-32C, body
 /// ```
 ///
@@ -25,7 +28,14 @@ import NIOCore
 enum SpoolRecordFormat {
     static let magic: UInt32 = 0x4C53_5031
     static let fixedHeaderSize = 25
-    static let checkpointSize = 8 + 8 + 2 + 4 + 8
+    /// A checkpoint of older versions, without its path key.
+    static let legacyCheckpointSize = 8 + 8 + 2 + 4 + 8
+    static let checkpointSize = 8 + legacyCheckpointSize
+
+    /// Bytes the checkpoints take in a payload.
+    static func checkpointsSize(_ checkpoints: [TailCheckpoint]) -> Int {
+        checkpoints.isEmpty ? 0 : 2 + checkpoints.count * checkpointSize
+    }
     static let frameFieldsSize = 1 + 1 + 4 + 4
 
     struct Header: Hashable, Sendable {
@@ -43,7 +53,7 @@ enum SpoolRecordFormat {
     struct Found: Hashable, Sendable {
         var header: Header
         var offset: Int
-        var checkpoint: TailCheckpoint?
+        var checkpoints: [TailCheckpoint]
         /// What the batch costs in credit: the BATCH frame's payload size.
         var wireSize: Int
     }
@@ -68,11 +78,12 @@ enum SpoolRecordFormat {
     static func encode(
         _ frame: Message.BatchFrame,
         source: String,
-        checkpoint: TailCheckpoint?,
+        checkpoints: [TailCheckpoint],
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> ByteBuffer {
+        precondition(checkpoints.count <= Int(UInt16.max), "one batch carries at most 65535 checkpoints")
         let name = Array(source.utf8.prefix(255))
-        let payloadLength = 1 + (checkpoint == nil ? 0 : checkpointSize) + frameFieldsSize + frame.body.readableBytes
+        let payloadLength = 1 + checkpointsSize(checkpoints) + frameFieldsSize + frame.body.readableBytes
         var buffer = allocator.buffer(capacity: fixedHeaderSize + name.count + 4 + payloadLength)
         buffer.writeInteger(magic)
         buffer.writeInteger(UInt32(payloadLength))
@@ -86,8 +97,10 @@ enum SpoolRecordFormat {
         buffer.writeInteger(UInt32(0))
 
         let payloadStart = buffer.writerIndex
-        buffer.writeInteger(UInt8(checkpoint == nil ? 0 : 1))
-        if let checkpoint {
+        buffer.writeInteger(UInt8(checkpoints.isEmpty ? 0 : 2))
+        if !checkpoints.isEmpty { buffer.writeInteger(UInt16(checkpoints.count)) }
+        for checkpoint in checkpoints {
+            buffer.writeInteger(checkpoint.key.value)
             buffer.writeInteger(checkpoint.file.device)
             buffer.writeInteger(checkpoint.file.inode)
             buffer.writeInteger(checkpoint.file.fingerprintLength)
@@ -147,28 +160,44 @@ enum SpoolRecordFormat {
         )
     }
 
-    /// The checkpoint and the batch frame in a payload whose checksum was verified; nil when its fields do not add up.
+    /// The checkpoints and the batch frame in a payload whose checksum was verified; nil when its fields do not
+    /// add up.
     static func decodePayload(
         _ payload: UnsafeRawBufferPointer,
         header: Header
-    ) -> (TailCheckpoint?, Message.BatchFrame)? {
+    ) -> ([TailCheckpoint], Message.BatchFrame)? {
         guard payload.count == header.payloadLength, CRC32C.checksum(payload) == header.payloadChecksum else {
             return nil
         }
         var position = 1
-        var checkpoint: TailCheckpoint?
-        if payload[0] & 1 != 0 {
-            guard payload.count >= 1 + checkpointSize + frameFieldsSize else { return nil }
-            checkpoint = TailCheckpoint(
+        var checkpoints: [TailCheckpoint] = []
+        func checkpoint(key: TailKey, at start: Int) -> TailCheckpoint {
+            TailCheckpoint(
+                key: key,
                 file: FileIdentity(
-                    device: payload.loadBigEndian(UInt64.self, at: 1),
-                    inode: payload.loadBigEndian(UInt64.self, at: 9),
-                    fingerprintLength: payload.loadBigEndian(UInt16.self, at: 17),
-                    fingerprint: payload.loadBigEndian(UInt32.self, at: 19)
+                    device: payload.loadBigEndian(UInt64.self, at: start),
+                    inode: payload.loadBigEndian(UInt64.self, at: start + 8),
+                    fingerprintLength: payload.loadBigEndian(UInt16.self, at: start + 16),
+                    fingerprint: payload.loadBigEndian(UInt32.self, at: start + 18)
                 ),
-                offset: Int64(bitPattern: payload.loadBigEndian(UInt64.self, at: 23))
+                offset: Int64(bitPattern: payload.loadBigEndian(UInt64.self, at: start + 22))
             )
-            position += checkpointSize
+        }
+        if payload[0] & 2 != 0 {
+            guard payload.count >= position + 2 else { return nil }
+            let count = Int(payload.loadBigEndian(UInt16.self, at: position))
+            position += 2
+            guard payload.count >= position + count * checkpointSize + frameFieldsSize else { return nil }
+            checkpoints.reserveCapacity(count)
+            for _ in 0..<count {
+                let key = TailKey(value: payload.loadBigEndian(UInt64.self, at: position))
+                checkpoints.append(checkpoint(key: key, at: position + 8))
+                position += checkpointSize
+            }
+        } else if payload[0] & 1 != 0 {
+            guard payload.count >= position + legacyCheckpointSize + frameFieldsSize else { return nil }
+            checkpoints.append(checkpoint(key: .unknown, at: position))
+            position += legacyCheckpointSize
         }
         guard payload.count >= position + frameFieldsSize else { return nil }
         let bodyStart = position + frameFieldsSize
@@ -181,7 +210,7 @@ enum SpoolRecordFormat {
             checksum: payload.loadBigEndian(UInt32.self, at: position + 6),
             body: ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: payload[bodyStart...]))
         )
-        return (checkpoint, frame)
+        return (checkpoints, frame)
     }
 
     /// Every intact batch in a segment's bytes, and every damaged stretch, in file order.
@@ -231,9 +260,9 @@ enum SpoolRecordFormat {
                 }
                 closeJunk(at: position)
                 let payload = UnsafeRawBufferPointer(rebasing: rest[header.size..<header.entrySize])
-                if let (checkpoint, frame) = decodePayload(payload, header: header) {
+                if let (checkpoints, frame) = decodePayload(payload, header: header) {
                     found.append(
-                        Found(header: header, offset: position, checkpoint: checkpoint, wireSize: frame.wireSize)
+                        Found(header: header, offset: position, checkpoints: checkpoints, wireSize: frame.wireSize)
                     )
                 } else {
                     damage.append(

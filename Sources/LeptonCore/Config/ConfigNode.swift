@@ -289,6 +289,16 @@ extension ConfigNode {
         return strings
     }
 
+    /// One path, or a non-empty list of them.
+    func paths() throws(ConfigError) -> [String] {
+        guard case .sequence = node else { return [try path()] }
+        let items = try sequence()
+        if items.isEmpty { throw error("expected at least one path") }
+        var paths: [String] = []
+        for item in items { paths.append(try item.path()) }
+        return paths
+    }
+
     /// A finite decimal number such as `0.001`, `-40` or `1e3`; `_` may group digits.
     func finiteNumber() throws(ConfigError) -> Double {
         let text = try scalarText(expected: "a number")

@@ -35,15 +35,54 @@ public struct LineConfig: Sendable, Hashable {
 
 /// A `file` source's settings.
 public struct FileSourceConfig: Sendable, Hashable {
-    /// The file followed.
-    public var path: String
-    /// Where to start in a file the agent has never read (`start_at`).
+    /// The files followed: paths or glob patterns (`*`, `?`, `[...]`), matched again every second so files that
+    /// appear later are followed too.
+    public var paths: [String]
+    /// Glob patterns of files not to follow although `paths` match them (rotated copies, compressed archives):
+    /// a pattern with a `/` is matched against the whole path, one without against the file name.
+    public var exclude: [String]
+    /// Where to start in a file the agent has never read (`start_at`); a file that appears while the agent runs is
+    /// read from its beginning.
     public var startAt: StartPosition
     public var lines: LineConfig
 
-    public init(path: String, startAt: StartPosition = .beginning, lines: LineConfig = LineConfig()) {
-        self.path = path
+    public init(
+        paths: [String],
+        exclude: [String] = [],
+        startAt: StartPosition = .beginning,
+        lines: LineConfig = LineConfig()
+    ) {
+        self.paths = paths
+        self.exclude = exclude
         self.startAt = startAt
         self.lines = lines
+    }
+
+    public init(path: String, startAt: StartPosition = .beginning, lines: LineConfig = LineConfig()) {
+        self.init(paths: [path], startAt: startAt, lines: lines)
+    }
+
+    static let keys: Set<String> = ["path", "exclude", "start_at"]
+
+    init(_ map: ConfigMapping) throws(ConfigError) {
+        var startAt = StartPosition.beginning
+        if let value = map.optional("start_at") {
+            startAt = try value.choice(StartPosition.self, what: "start_at position")
+        }
+        var exclude: [String] = []
+        if let value = map.optional("exclude") {
+            let items = if case .sequence = value.node { try value.sequence() } else { [value] }
+            for item in items {
+                let pattern = try item.string()
+                if pattern.isEmpty { throw item.error("expected a non-empty pattern") }
+                exclude.append(pattern.contains("/") ? try item.path() : pattern)
+            }
+        }
+        self.init(
+            paths: try map.required("path").paths(),
+            exclude: exclude,
+            startAt: startAt,
+            lines: try LineConfig(map)
+        )
     }
 }

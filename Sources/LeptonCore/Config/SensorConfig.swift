@@ -41,13 +41,7 @@ public struct SensorConfig: Sendable, Hashable {
     static let keys: Set<String> = ["paths", "interval", "scale", "offset", "label_from", "mode"]
 
     init(_ map: ConfigMapping) throws(ConfigError) {
-        let pathsNode = try map.required("paths")
-        var paths: [String] = []
-        for item in try pathsNode.sequence() {
-            paths.append(try item.path())
-        }
-        if paths.isEmpty { throw pathsNode.error("expected at least one path") }
-        self.init(paths: paths)
+        self.init(paths: try map.required("paths").paths())
         if let value = map.optional("interval") { interval = try value.positiveDuration() }
         if let value = map.optional("scale") { scale = try value.finiteNumber() }
         if let value = map.optional("offset") { offset = try value.finiteNumber() }

@@ -61,7 +61,7 @@ extension SourceConfig {
         var keys: Set<String> {
             let common: Set<String> = ["type", "name", "when_full", "processors"]
             switch self {
-            case .file: return common.union(["path", "start_at"]).union(LineConfig.keys)
+            case .file: return common.union(FileSourceConfig.keys).union(LineConfig.keys)
             case .sensor: return common.union(SensorConfig.keys)
             case .stdin: return common.union(LineConfig.keys)
             case .exec: return common.union(ExecConfig.keys)
@@ -93,16 +93,7 @@ extension SourceConfig {
         let kind: Kind
         switch type {
         case .file:
-            var startAt = StartPosition.beginning
-            if let value = map.optional("start_at") {
-                startAt = try value.choice(StartPosition.self, what: "start_at position")
-            }
-            let file = FileSourceConfig(
-                path: try map.required("path").path(),
-                startAt: startAt,
-                lines: try LineConfig(map)
-            )
-            kind = .file(file)
+            kind = .file(try FileSourceConfig(map))
         case .sensor:
             kind = .sensor(try SensorConfig(map))
         case .stdin:

@@ -50,33 +50,64 @@ import Testing
         var sealed: [Batcher.Batch] = []
         for (index, end) in [10, 20, 30, 40].enumerated() {
             let line = [Record(stream: "s", timestamp: Int64(index), value: .text("x"))]
-            sealed += batcher.add(line, checkpoint: TailCheckpoint(file: file, offset: Int64(end)), now: .now)
+            sealed += batcher.add(
+                line,
+                checkpoint: TailCheckpoint(key: Self.key, file: file, offset: Int64(end)),
+                now: .now
+            )
         }
-        #expect(sealed.map(\.checkpoint) == [TailCheckpoint(file: file, offset: 30)])
-        #expect(batcher.flush()?.checkpoint == TailCheckpoint(file: file, offset: 40))
+        #expect(sealed.map(\.checkpoints) == [[TailCheckpoint(key: Self.key, file: file, offset: 30)]])
+        #expect(batcher.flush()?.checkpoints == [TailCheckpoint(key: Self.key, file: file, offset: 40)])
         _ = batcher.add(Self.records(1), now: .now)
-        #expect(batcher.flush()?.checkpoint == nil, "records not read from a file carry no checkpoint")
+        #expect(batcher.flush()?.checkpoints == [], "records not read from a file carry no checkpoint")
     }
 
     @Test func theRecordsOfOneEventAreNotSplitAcrossBatches() {
         var batcher = Batcher(maxRecords: 4, maxBytes: 1 << 20, linger: .seconds(1))
         let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
-        let first = batcher.add(Self.records(3), checkpoint: TailCheckpoint(file: file, offset: 10), now: .now)
+        let first = batcher.add(
+            Self.records(3),
+            checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 10),
+            now: .now
+        )
         #expect(first.isEmpty)
         // Three more records from the next line do not fit beside the first three: the batch seals before them.
-        let second = batcher.add(Self.records(3), checkpoint: TailCheckpoint(file: file, offset: 20), now: .now)
+        let second = batcher.add(
+            Self.records(3),
+            checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 20),
+            now: .now
+        )
         #expect(second.map(\.records.count) == [3])
-        #expect(second.map(\.checkpoint) == [TailCheckpoint(file: file, offset: 10)])
+        #expect(second.map(\.checkpoints) == [[TailCheckpoint(key: Self.key, file: file, offset: 10)]])
         let rest = batcher.flush()
         #expect(rest?.records.count == 3)
-        #expect(rest?.checkpoint == TailCheckpoint(file: file, offset: 20))
+        #expect(rest?.checkpoints == [TailCheckpoint(key: Self.key, file: file, offset: 20)])
+    }
+
+    static let key = TailKey(path: "/var/log/app.log")
+
+    @Test func aBatchCarriesTheLastOffsetOfEachFileItsRecordsCameFrom() {
+        var batcher = Batcher(maxRecords: 10, maxBytes: 1 << 20, linger: .seconds(1))
+        let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
+        let other = TailKey(path: "/var/log/db.log")
+        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 10), now: .now)
+        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(key: other, file: file, offset: 7), now: .now)
+        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 30), now: .now)
+        let batch = batcher.flush()
+        #expect(
+            Set(batch?.checkpoints ?? [])
+                == [
+                    TailCheckpoint(key: Self.key, file: file, offset: 30),
+                    TailCheckpoint(key: other, file: file, offset: 7),
+                ]
+        )
     }
 
     @Test func aLineThatMakesNoRecordStillMovesTheCheckpoint() {
         var batcher = Batcher(maxRecords: 10, maxBytes: 1 << 20, linger: .seconds(1))
         let file = FileIdentity(device: 1, inode: 2, fingerprintLength: 4, fingerprint: 5)
-        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(file: file, offset: 10), now: .now)
-        _ = batcher.add([], checkpoint: TailCheckpoint(file: file, offset: 25), now: .now)
-        #expect(batcher.flush()?.checkpoint == TailCheckpoint(file: file, offset: 25))
+        _ = batcher.add(Self.records(1), checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 10), now: .now)
+        _ = batcher.add([], checkpoint: TailCheckpoint(key: Self.key, file: file, offset: 25), now: .now)
+        #expect(batcher.flush()?.checkpoints == [TailCheckpoint(key: Self.key, file: file, offset: 25)])
     }
 }

@@ -21,14 +21,19 @@ import Testing
     /// Every line the source emitted so far.
     actor Received {
         private(set) var lines: [Line] = []
+        /// The path key each line's position named.
+        private(set) var keys: [String: TailKey] = [:]
 
         func add(_ events: [Event], _ positions: FilePositions?) {
             for (index, event) in events.enumerated() {
                 guard case .text(let text)? = event[field: Event.valueField] else { continue }
                 let end = positions.flatMap { index < $0.endOffsets.count ? $0.endOffsets[index] : nil }
                 lines.append(Line(text: text, file: positions?.file, end: end))
+                keys[text] = positions?.key
             }
         }
+
+        var texts: [String] { lines.map(\.text) }
     }
 
     /// A source running on its own task, its output drained into `received`.
@@ -51,16 +56,23 @@ import Testing
     }
 
     static func start(path: String, checkpoint: TailCheckpoint?, startAt: StartPosition = .beginning) -> Running {
+        start(FileSourceConfig(paths: [path], startAt: startAt), checkpoints: checkpoint.map { [$0] } ?? [])
+    }
+
+    static func start(
+        _ config: FileSourceConfig,
+        checkpoints: [TailCheckpoint],
+        metrics: AgentMetrics = AgentMetrics()
+    ) -> Running {
         var source = FileTailSource(
             name: "app",
-            path: path,
-            lines: LineSettings(LineConfig()),
-            startAt: startAt,
-            resume: { checkpoint },
-            metrics: AgentMetrics(),
+            config: config,
+            resume: { checkpoints },
+            metrics: metrics,
             logger: testLogger("file-tail")
         )
         source.pollInterval = .milliseconds(20)
+        source.scanInterval = .milliseconds(50)
         let configured = source
         let channel = AsyncChannel<SourceEvent>()
         let received = Received()
@@ -83,6 +95,11 @@ import Testing
         guard written == bytes.count else { throw AgentError("cannot write \(path)") }
     }
 
+    /// A checkpoint of the tail of `path`.
+    static func checkpoint(_ path: String, _ file: FileIdentity, _ offset: Int64) -> TailCheckpoint {
+        TailCheckpoint(key: TailKey(path: path), file: file, offset: offset)
+    }
+
     /// The identity of the file at `path` as it is now, as the source computes it.
     static func identity(of path: String) throws -> FileIdentity {
         let descriptor = open(path, O_RDONLY)
@@ -98,7 +115,7 @@ import Testing
         try Self.writeFile("a\nb\nc\n", at: path)
         let file = try Self.identity(of: path)
 
-        let running = Self.start(path: path, checkpoint: TailCheckpoint(file: file, offset: 4))
+        let running = Self.start(path: path, checkpoint: Self.checkpoint(path, file, 4))
         defer { running.stop() }
         #expect(await running.waitForLines(1))
         try await Task.sleep(for: .milliseconds(100))
@@ -126,7 +143,7 @@ import Testing
         try Self.writeFile("d\ne\n", at: path)
         let new = try Self.identity(of: path)
 
-        let running = Self.start(path: path, checkpoint: TailCheckpoint(file: old, offset: 4))
+        let running = Self.start(path: path, checkpoint: Self.checkpoint(path, old, 4))
         defer { running.stop() }
         #expect(await running.waitForLines(3))
         try await Task.sleep(for: .milliseconds(100))
@@ -151,7 +168,7 @@ import Testing
         let new = try Self.identity(of: path)
         try #require(new.inode != old.inode)
 
-        let running = Self.start(path: path, checkpoint: TailCheckpoint(file: old, offset: 4))
+        let running = Self.start(path: path, checkpoint: Self.checkpoint(path, old, 4))
         defer { running.stop() }
         #expect(await running.waitForLines(3))
         try await Task.sleep(for: .milliseconds(100))
@@ -207,7 +224,7 @@ import Testing
         let last = try #require(lines.last)
         let file = try #require(last.file)
         let end = try #require(last.end)
-        let checkpoint = TailCheckpoint(file: file, offset: end)
+        let checkpoint = Self.checkpoint(path, file, end)
         #expect(checkpoint.offset == 3)
 
         try Self.writeFile("z\n", at: path, appending: true)

@@ -97,7 +97,7 @@ extension Spool {
         policy: SpoolPolicy = .block,
         checkpoint: TailCheckpoint? = nil
     ) async throws -> AppendOutcome {
-        try await append(frame, source: source, policy: policy, checkpoint: checkpoint)
+        try await append(frame, source: source, policy: policy, checkpoints: checkpoint.map { [$0] } ?? [])
     }
 }
 

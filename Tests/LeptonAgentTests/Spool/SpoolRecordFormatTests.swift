@@ -10,17 +10,18 @@ import Testing
     struct Batch {
         var frame: Message.BatchFrame
         var source: String
-        var checkpoint: TailCheckpoint?
+        var checkpoints: [TailCheckpoint]
 
         var headerSize: Int { SpoolRecordFormat.fixedHeaderSize + source.utf8.count + 4 }
         var bytes: [UInt8] {
-            Array(SpoolRecordFormat.encode(frame, source: source, checkpoint: checkpoint).readableBytesView)
+            Array(SpoolRecordFormat.encode(frame, source: source, checkpoints: checkpoints).readableBytesView)
         }
     }
 
     typealias Damage = SpoolRecordFormat.Damage
 
     static let checkpoint = TailCheckpoint(
+        key: TailKey(path: "/var/log/app.log"),
         file: FileIdentity(
             device: 0x0102_0304_0506_0708,
             inode: 0x1122_3344_5566_7788,
@@ -40,12 +41,15 @@ import Testing
     /// Three batches of different sources, sizes and checkpoints.
     static func three() throws -> [Batch] {
         try [
-            Batch(frame: frame(records: 2, sequence: 7), source: "app", checkpoint: checkpoint),
-            Batch(frame: frame(records: 3, sequence: 8), source: "sensor", checkpoint: nil),
+            Batch(frame: frame(records: 2, sequence: 7), source: "app", checkpoints: [checkpoint]),
+            Batch(frame: frame(records: 3, sequence: 8), source: "sensor", checkpoints: []),
             Batch(
                 frame: frame(records: 1, sequence: 9),
                 source: "app",
-                checkpoint: TailCheckpoint(file: checkpoint.file, offset: 99)
+                checkpoints: [
+                    TailCheckpoint(key: checkpoint.key, file: checkpoint.file, offset: 99),
+                    TailCheckpoint(key: TailKey(path: "/var/log/db.log"), file: checkpoint.file, offset: 5),
+                ]
             ),
         ]
     }
@@ -70,14 +74,20 @@ import Testing
 
     // MARK: - Intact bytes
 
-    @Test(arguments: [true, false])
-    func encodeThenScanGivesTheBatchBack(withCheckpoint: Bool) throws {
+    @Test(arguments: [0, 1, 3])
+    func encodeThenScanGivesTheBatchBack(checkpointCount: Int) throws {
         let frame = try Self.frame(records: 5, sequence: 77)
-        let checkpoint = withCheckpoint ? Self.checkpoint : nil
-        let bytes = Batch(frame: frame, source: "app", checkpoint: checkpoint).bytes
+        let checkpoints = (0..<checkpointCount).map { index in
+            TailCheckpoint(
+                key: TailKey(path: "/var/log/app-\(index).log"),
+                file: Self.checkpoint.file,
+                offset: Self.checkpoint.offset + Int64(index)
+            )
+        }
+        let bytes = Batch(frame: frame, source: "app", checkpoints: checkpoints).bytes
         let expectedSize =
             SpoolRecordFormat.fixedHeaderSize + 3 + 4 + 1
-            + (withCheckpoint ? SpoolRecordFormat.checkpointSize : 0) + SpoolRecordFormat.frameFieldsSize
+            + (checkpointCount == 0 ? 0 : 2 + checkpointCount * 38) + SpoolRecordFormat.frameFieldsSize
             + frame.body.readableBytes
         #expect(bytes.count == expectedSize, "Spool.append reserves room with this formula")
 
@@ -90,7 +100,7 @@ import Testing
         #expect(batch.header.records == 5)
         #expect(batch.header.source == "app")
         #expect(batch.header.entrySize == bytes.count)
-        #expect(batch.checkpoint == checkpoint)
+        #expect(batch.checkpoints == checkpoints)
         #expect(batch.wireSize == frame.wireSize)
 
         let decoded = bytes.withUnsafeBytes { raw in
@@ -99,8 +109,8 @@ import Testing
                 header: batch.header
             )
         }
-        let (decodedCheckpoint, decodedFrame) = try #require(decoded)
-        #expect(decodedCheckpoint == checkpoint)
+        let (decodedCheckpoints, decodedFrame) = try #require(decoded)
+        #expect(decodedCheckpoints == checkpoints)
         #expect(decodedFrame == frame)
         #expect(decodedFrame.body == frame.body)
     }
@@ -119,13 +129,39 @@ import Testing
         #expect(found.map(\.offset) == offsets)
         #expect(found.map(\.header.source) == batches.map(\.source))
         #expect(found.map(\.header.records) == batches.map { Int($0.frame.recordCount) })
-        #expect(found.map(\.checkpoint) == batches.map(\.checkpoint))
+        #expect(found.map(\.checkpoints) == batches.map(\.checkpoints))
         #expect(found.map(\.wireSize) == batches.map(\.frame.wireSize))
+    }
+
+    /// Batches spooled by versions before sources followed several files carry one checkpoint with no path key
+    /// (flag bit 0): still read, as a checkpoint of an unknown path.
+    @Test func aCheckpointWithoutAPathKeyIsStillRead() throws {
+        func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+            withUnsafeBytes(of: value.bigEndian) { Array($0) }
+        }
+        let frame = try Self.frame(records: 2, sequence: 5)
+        let modern = Batch(frame: frame, source: "app", checkpoints: []).bytes
+        let headerEnd = SpoolRecordFormat.fixedHeaderSize + 3
+        let identity = Self.checkpoint.file
+        let payload =
+            [1] + bigEndian(identity.device) + bigEndian(identity.inode) + bigEndian(identity.fingerprintLength)
+            + bigEndian(identity.fingerprint) + bigEndian(Self.checkpoint.offset) + modern[(headerEnd + 4 + 1)...]
+        var header = Array(modern[..<headerEnd])
+        header.replaceSubrange(4..<8, with: bigEndian(UInt32(payload.count)))
+        header.replaceSubrange(20..<24, with: bigEndian(CRC32C.checksum(payload)))
+        let legacy = header + bigEndian(CRC32C.checksum(header)) + payload
+
+        let (found, damage) = Self.scan(legacy)
+        #expect(damage.isEmpty)
+        var expected = Self.checkpoint
+        expected.key = .unknown
+        #expect(found.map(\.checkpoints) == [[expected]])
+        #expect(found.map(\.wireSize) == [frame.wireSize])
     }
 
     @Test func aLongSourceNameIsCutAt255Bytes() throws {
         let name = String(repeating: "n", count: 300)
-        let bytes = try Batch(frame: Self.frame(records: 1, sequence: 1), source: name, checkpoint: nil).bytes
+        let bytes = try Batch(frame: Self.frame(records: 1, sequence: 1), source: name, checkpoints: []).bytes
         let (found, damage) = Self.scan(bytes)
         #expect(damage.isEmpty)
         #expect(found.first?.header.source == String(repeating: "n", count: 255))
@@ -175,8 +211,8 @@ import Testing
     /// end of the segment: the intact batch after it must still be found.
     @Test func aDamagedNameLengthNearTheEndDoesNotHideTheNextBatch() throws {
         let small = try [
-            Batch(frame: Self.frame(records: 1, sequence: 1), source: "a", checkpoint: nil),
-            Batch(frame: Self.frame(records: 1, sequence: 2), source: "a", checkpoint: nil),
+            Batch(frame: Self.frame(records: 1, sequence: 1), source: "a", checkpoints: []),
+            Batch(frame: Self.frame(records: 1, sequence: 2), source: "a", checkpoints: []),
         ]
         let (original, offsets) = Self.segment(small)
         var bytes = original

@@ -27,15 +27,16 @@ import Testing
         source: String = "app",
         checkpoint: TailCheckpoint? = nil
     ) -> Int {
-        SpoolRecordFormat.encode(frame, source: source, checkpoint: checkpoint).readableBytes
+        SpoolRecordFormat.encode(frame, source: source, checkpoints: checkpoint.map { [$0] } ?? []).readableBytes
     }
 
     static func held(_ spool: Spool) async -> [UInt64] {
         await spool.subscribe().held.map(\.sequence)
     }
 
-    static func checkpoint(_ offset: Int64, inode: UInt64 = 7) -> TailCheckpoint {
+    static func checkpoint(_ offset: Int64, inode: UInt64 = 7, path: String = "/var/log/app.log") -> TailCheckpoint {
         TailCheckpoint(
+            key: TailKey(path: path),
             file: FileIdentity(device: 1, inode: inode, fingerprintLength: 12, fingerprint: 0xC0FFEE),
             offset: offset
         )
@@ -246,13 +247,13 @@ import Testing
         _ = try await first.add(batch, checkpoint: Self.checkpoint(20))
         _ = try await first.add(batch, source: "other", checkpoint: Self.checkpoint(99, inode: 8))
         _ = try await first.add(batch)
-        #expect(await first.checkpoint(source: "app") == Self.checkpoint(20))
+        #expect(await first.checkpoints(source: "app") == [Self.checkpoint(20)])
         await first.close()
 
         let second = try fixture.makeSpool()
-        #expect(await second.checkpoint(source: "app") == Self.checkpoint(20))
-        #expect(await second.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
-        #expect(await second.checkpoint(source: "never-seen") == nil)
+        #expect(await second.checkpoints(source: "app") == [Self.checkpoint(20)])
+        #expect(await second.checkpoints(source: "other") == [Self.checkpoint(99, inode: 8)])
+        #expect(await second.checkpoints(source: "never-seen").isEmpty)
         await second.close()
     }
 
@@ -271,17 +272,17 @@ import Testing
 
         // No segment is left: the positions can only come from the saved checkpoint files.
         let second = try fixture.makeSpool()
-        #expect(await second.checkpoint(source: "app") == Self.checkpoint(20))
-        #expect(await second.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
+        #expect(await second.checkpoints(source: "app") == [Self.checkpoint(20)])
+        #expect(await second.checkpoints(source: "other") == [Self.checkpoint(99, inode: 8)])
         #expect(await second.heldBatches == 0)
         // A batch spooled after the restart is newer than the saved position.
         _ = try await second.add(batch, checkpoint: Self.checkpoint(30))
-        #expect(await second.checkpoint(source: "app") == Self.checkpoint(30))
+        #expect(await second.checkpoints(source: "app") == [Self.checkpoint(30)])
         await second.close()
 
         let third = try fixture.makeSpool()
-        #expect(await third.checkpoint(source: "app") == Self.checkpoint(30))
-        #expect(await third.checkpoint(source: "other") == Self.checkpoint(99, inode: 8))
+        #expect(await third.checkpoints(source: "app") == [Self.checkpoint(30)])
+        #expect(await third.checkpoints(source: "other") == [Self.checkpoint(99, inode: 8)])
         await third.close()
     }
 }

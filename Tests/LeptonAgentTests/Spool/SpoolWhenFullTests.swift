@@ -23,7 +23,7 @@ import Testing
         #expect(await SpoolTests.held(spool) == [1, 2])
         #expect(await spool.heldBytes == 2 * size)
         // Dropped lines are counted, not read again: the position moves past them.
-        #expect(await spool.checkpoint(source: "sensor") == checkpoint)
+        #expect(await spool.checkpoints(source: "sensor") == [checkpoint])
 
         await spool.release(upTo: 1)
         #expect(

@@ -70,9 +70,12 @@ struct AgentConfigErrorTests {
 
     @Test("a scalar where a list belongs")
     func scalarInsteadOfList() throws {
-        let yaml = ConfigFixtures.minimalAgent.replacing("paths: [/proc/loadavg]", with: "paths: /proc/loadavg")
+        let yaml = ConfigFixtures.minimalAgent.replacing(
+            "paths: [/proc/loadavg]",
+            with: "paths: [/proc/loadavg], processors: dedupe"
+        )
         let error = try ConfigFixtures.agentError(yaml)
-        expectConfigError(error, line: 8, column: 40, keyPath: "sources[0].paths", message: "expected a list")
+        expectConfigError(error, line: 8, column: 69, keyPath: "sources[0].processors", message: "expected a list")
     }
 
     @Test("missing required key points at the parent mapping")

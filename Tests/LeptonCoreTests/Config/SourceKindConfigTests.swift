@@ -50,6 +50,29 @@ import Testing
         #expect(config.sources[1].whenFull == .dropOldest, "exec defaults to drop_oldest like a sensor")
     }
 
+    @Test func aFileSourceTakesOnePathOrSeveralAndExcludePatterns() throws {
+        let sources = [
+            "  - { type: file, name: one, path: /var/log/app.log }",
+            "  - { type: file, name: many, path: [/var/log/nginx/*.log, /var/log/app.log], exclude: '*.gz' }",
+            "  - { type: file, name: ex, path: /var/log/*, exclude: [old-*, /var/log/private/*] }",
+        ]
+        let config = try ConfigFixtures.agent(Self.agent(sources: sources.joined(separator: "\n")))
+        #expect(config.sources[0].kind == .file(FileSourceConfig(paths: ["/var/log/app.log"])))
+        #expect(
+            config.sources[1].kind
+                == .file(FileSourceConfig(paths: ["/var/log/nginx/*.log", "/var/log/app.log"], exclude: ["*.gz"]))
+        )
+        #expect(
+            config.sources[2].kind
+                == .file(FileSourceConfig(paths: ["/var/log/*"], exclude: ["old-*", "/var/log/private/*"]))
+        )
+    }
+
+    @Test func anEmptyPathListIsRefusedAtItsKey() throws {
+        let error = try ConfigFixtures.agentError(Self.agent(sources: "  - { type: file, name: f, path: [] }"))
+        expectConfigError(error, line: 4, column: 34, keyPath: "sources[0].path", message: "expected at least one path")
+    }
+
     @Test func anEmptyCommandIsRefusedAtItsKey() throws {
         let error = try ConfigFixtures.agentError(Self.agent(sources: "  - { type: exec, name: s, command: [] }"))
         expectConfigError(
