@@ -12,6 +12,12 @@ public struct Agent: Sendable {
     public let metrics: AgentMetrics
     public let adminBound = Rendezvous<SocketAddress>()
     let spool: Spool
+    let shipper: Shipper
+    let pipeline: AgentPipeline
+    let certificates: CertificateWatch
+    /// The configuration running now (the last one a reload applied).
+    let running: Reloadable<AgentConfig>
+    let logger: Logger
     let hasAdmin: Bool
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
 
@@ -33,39 +39,27 @@ public struct Agent: Sendable {
             metrics: metrics,
             logger: logger
         )
-        let link = config.collector
-        let serverName: String? =
-            link.serverName
-            ?? ((try? SocketAddress(ipAddress: link.address.host, port: 0)) == nil ? link.address.host : nil)
         let shipper = Shipper(
-            configuration: .init(
-                agentID: config.agent.id,
-                address: link.address,
-                serverName: serverName,
-                tls: try LeptonTLS.clientContext(link.tls),
-                reconnectInitial: link.reconnectInitial,
-                reconnectMax: link.reconnectMax,
-                shutdownTimeout: link.shutdownTimeout
-            ),
+            configuration: try Self.shipperConfiguration(config),
             spool: spool,
             metrics: metrics,
             logger: logger
         )
-        let inputs: [AgentPipeline.Input] = config.sources.map { source in
-            AgentPipeline.Input(
-                source: makeSource(
-                    source,
-                    resume: { [name = source.name] in await spool.checkpoints(source: name) },
-                    standardInput: standardInput,
-                    metrics: metrics,
-                    logger: logger
-                ),
-                policy: source.whenFull,
-                processors: source.processors
-            )
-        }
         let pipeline = AgentPipeline(
-            inputs: inputs,
+            sources: config.sources,
+            makeInput: { source in
+                AgentPipeline.Input(
+                    source: makeSource(
+                        source,
+                        resume: { [name = source.name] in await spool.checkpoints(source: name) },
+                        standardInput: standardInput,
+                        metrics: metrics,
+                        logger: logger
+                    ),
+                    policy: source.whenFull,
+                    processors: source.processors
+                )
+            },
             batch: config.batch,
             spool: spool,
             metrics: metrics,
@@ -84,7 +78,7 @@ public struct Agent: Sendable {
             services.append(.init(service: http))
         }
         let certificates = CertificateWatch(
-            files: [("cert", link.tls.cert), ("ca", link.tls.ca)],
+            files: Self.watchedCertificates(config),
             registry: metrics.registry,
             metricPrefix: "lepton_agent",
             logger: logger
@@ -95,22 +89,103 @@ public struct Agent: Sendable {
         services.append(.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup))
         self.metrics = metrics
         self.spool = spool
+        self.shipper = shipper
+        self.pipeline = pipeline
+        self.certificates = certificates
+        self.running = Reloadable(config)
+        self.logger = logger
         self.services = services
         self.hasAdmin = config.admin != nil
+    }
+
+    private static func shipperConfiguration(_ config: AgentConfig) throws -> Shipper.Configuration {
+        let link = config.collector
+        let serverName: String? =
+            link.serverName
+            ?? ((try? SocketAddress(ipAddress: link.address.host, port: 0)) == nil ? link.address.host : nil)
+        return Shipper.Configuration(
+            agentID: config.agent.id,
+            address: link.address,
+            serverName: serverName,
+            tls: try LeptonTLS.clientContext(link.tls),
+            reconnectInitial: link.reconnectInitial,
+            reconnectMax: link.reconnectMax,
+            shutdownTimeout: link.shutdownTimeout
+        )
+    }
+
+    private static func watchedCertificates(_ config: AgentConfig) -> [(label: String, path: String)] {
+        [("cert", config.collector.tls.cert), ("ca", config.collector.tls.ca)]
+    }
+
+    /// Applies a new, already validated configuration to the running agent: sources and their processors
+    /// (changed ones restart, sealing what they hold first), batch settings, and the collector link (address,
+    /// certificates, CA, timings) for the next connection, leaving a healthy session alone. The certificates are
+    /// loaded first: if they cannot be, nothing changes and the error is thrown. Returns the settings that
+    /// changed but take effect only at the next start (agent id, state directory, spool, admin endpoint).
+    ///
+    /// The log level is the caller's (the process-wide handler's, which `--log-level` may pin).
+    @discardableResult
+    public func reload(to config: AgentConfig) throws -> [String] {
+        var link = try Self.shipperConfiguration(config)
+        let old = running.current
+        // The spool's batches are numbered for this agent id: a new one waits for a restart.
+        link.agentID = old.agent.id
+        var needsRestart: [String] = []
+        if config.agent != old.agent { needsRestart.append("agent") }
+        if config.spool != old.spool { needsRestart.append("spool") }
+        if config.admin != old.admin { needsRestart.append("admin") }
+        shipper.settings.replace(link)
+        certificates.watch(Self.watchedCertificates(config))
+        pipeline.batch.replace(config.batch)
+        pipeline.reload(sources: config.sources)
+        running.replace(config)
+        return needsRestart
+    }
+
+    /// Reads the configuration file again and applies it (``reload(to:)``), setting the log level to
+    /// `logLevel` or the file's `log.level`. An invalid file (its error names file, line and key) or unreadable
+    /// certificates leave the running configuration as it is; the error is logged. Returns whether it applied.
+    @discardableResult
+    public func reload(from path: String, logLevel: Logger.Level? = nil) -> Bool {
+        do {
+            let config = try AgentConfig.load(path: path)
+            let needsRestart = try reload(to: config)
+            LogfmtLogHandler.setLevel(logLevel ?? config.logLevel)
+            logger.info("configuration reloaded", metadata: ["path": "\(path)", "sources": "\(config.sources.count)"])
+            if !needsRestart.isEmpty {
+                logger.warning(
+                    "changed settings take effect at the next start",
+                    metadata: ["sections": "\(needsRestart.joined(separator: ","))"]
+                )
+            }
+            return true
+        } catch {
+            logger.error(
+                "reload failed; the running configuration stays",
+                metadata: ["path": "\(path)", "error": "\(error)"]
+            )
+            return false
+        }
     }
 
     /// The service group that runs the agent until SIGTERM/SIGINT (or `triggerGracefulShutdown()`), or until
     /// every source ended and everything was acknowledged.
     ///
     /// With a `notifier` (the executable passes one built from its environment) it also tells systemd when the
-    /// agent serves, pings the watchdog while the spool answers, and says when it stops.
+    /// agent serves, pings the watchdog while the spool answers, and says when it stops. With `reload`, SIGHUP
+    /// runs it (the executable reloads its configuration file).
     public func serviceGroup(
         gracefulShutdownLimit: Duration,
         signals: [UnixSignal] = [.sigterm, .sigint],
         notifier: SystemdNotifier? = nil,
+        reload: (@Sendable () async -> Void)? = nil,
         logger: Logger
     ) -> ServiceGroup {
         var services = services
+        if let reload {
+            services.append(.init(service: ReloadService(notifier: notifier, reload: reload)))
+        }
         if let notifier {
             let spool = spool
             let adminBound = hasAdmin ? adminBound : nil

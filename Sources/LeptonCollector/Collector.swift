@@ -14,6 +14,10 @@ public struct Collector: Sendable {
     /// Where the HTTP endpoint listens, once bound.
     public let httpBound = Rendezvous<SocketAddress>()
     public let services: [any Service]
+    let certificates: CertificateWatch
+    /// The configuration running now (the last one a reload applied).
+    let running: Reloadable<CollectorConfig>
+    let logger: Logger
 
     public init(config: CollectorConfig, logger: Logger, sink: (any RecordSink)? = nil) throws {
         let store: any RecordSink
@@ -55,26 +59,82 @@ public struct Collector: Sendable {
         self.sink = store
         self.metrics = metrics
         let certificates = CertificateWatch(
-            files: [("cert", config.tls.cert), ("ca", config.tls.ca)],
+            files: Self.watchedCertificates(config),
             registry: metrics.registry,
             metricPrefix: "lepton_collector",
             logger: logger
         )
+        self.certificates = certificates
+        self.running = Reloadable(config)
+        self.logger = logger
         self.services = [SinkCloser(sink: store, logger: logger), certificates, http, server]
+    }
+
+    private static func watchedCertificates(_ config: CollectorConfig) -> [(label: String, path: String)] {
+        [("cert", config.tls.cert), ("ca", config.tls.ca)]
+    }
+
+    /// Applies a new, already validated configuration: the certificate, key and CA for new connections (sessions
+    /// already up keep theirs). If they cannot be loaded nothing changes and the error is thrown. Returns the
+    /// sections that changed but take effect only at the next start (listen addresses, storage, limits).
+    @discardableResult
+    public func reload(to config: CollectorConfig) throws -> [String] {
+        let context = try LeptonTLS.serverContext(config.tls)
+        let old = running.current
+        var needsRestart: [String] = []
+        if config.listen != old.listen { needsRestart.append("listen") }
+        if config.httpListen != old.httpListen { needsRestart.append("http_listen") }
+        if config.storage != old.storage { needsRestart.append("storage") }
+        if config.limits != old.limits { needsRestart.append("limits") }
+        server.tls.replace(context)
+        certificates.watch(Self.watchedCertificates(config))
+        running.replace(config)
+        return needsRestart
+    }
+
+    /// Reads the configuration file again and applies it (``reload(to:)``), setting the log level to `logLevel`
+    /// or the file's `log.level`. An invalid file (its error names file, line and key) or unreadable
+    /// certificates leave the running configuration as it is; the error is logged. Returns whether it applied.
+    @discardableResult
+    public func reload(from path: String, logLevel: Logger.Level? = nil) -> Bool {
+        do {
+            let config = try CollectorConfig.load(path: path)
+            let needsRestart = try reload(to: config)
+            LogfmtLogHandler.setLevel(logLevel ?? config.logLevel)
+            logger.info("configuration reloaded", metadata: ["path": "\(path)"])
+            if !needsRestart.isEmpty {
+                logger.warning(
+                    "changed settings take effect at the next start",
+                    metadata: ["sections": "\(needsRestart.joined(separator: ","))"]
+                )
+            }
+            return true
+        } catch {
+            logger.error(
+                "reload failed; the running configuration stays",
+                metadata: ["path": "\(path)", "error": "\(error)"]
+            )
+            return false
+        }
     }
 
     /// The service group that runs the collector: until SIGTERM/SIGINT (the executable) or until
     /// `triggerGracefulShutdown()` (tests), then shuts down gracefully within `shutdownTimeout`.
     ///
     /// With a `notifier` (the executable passes one built from its environment) it also tells systemd when both
-    /// listeners are bound, pings the watchdog while the store answers, and says when it stops.
+    /// listeners are bound, pings the watchdog while the store answers, and says when it stops. With `reload`,
+    /// SIGHUP runs it (the executable reloads its configuration file).
     public func serviceGroup(
         shutdownTimeout: Duration,
         signals: [UnixSignal] = [.sigterm, .sigint],
         notifier: SystemdNotifier? = nil,
+        reload: (@Sendable () async -> Void)? = nil,
         logger: Logger
     ) -> ServiceGroup {
         var services = services
+        if let reload {
+            services.append(ReloadService(notifier: notifier, reload: reload))
+        }
         if let notifier {
             let server = server
             let httpBound = httpBound

@@ -37,7 +37,8 @@ struct ConfigOption: ParsableArguments {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the agent until SIGTERM or SIGINT, or until stdin ends and everything read was acknowledged."
+        abstract: "Run the agent until SIGTERM or SIGINT, or until stdin ends and everything read was acknowledged; "
+            + "SIGHUP reloads the configuration."
     )
 
     @OptionGroup var options: ConfigOption
@@ -59,9 +60,11 @@ struct Run: AsyncParsableCommand {
             metadata: ["collector": "\(config.collector.address)", "sources": "\(config.sources.count)"]
         )
         let limit = config.collector.shutdownTimeout + .seconds(5)
+        let (path, level) = (options.config, options.logLevel)
         try await agent.serviceGroup(
             gracefulShutdownLimit: limit,
             notifier: SystemdNotifier.fromProcessEnvironment(),
+            reload: { agent.reload(from: path, logLevel: level) },
             logger: logger
         ).run()
         logger.info("stopped")

@@ -37,7 +37,8 @@ struct ConfigOption: ParsableArguments {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the collector until SIGTERM or SIGINT (graceful: in-flight batches are committed first)."
+        abstract: "Run the collector until SIGTERM or SIGINT (graceful: in-flight batches are committed first); "
+            + "SIGHUP reloads the certificates and the log level."
     )
 
     @OptionGroup var options: ConfigOption
@@ -53,9 +54,11 @@ struct Run: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+        let (path, level) = (options.config, options.logLevel)
         try await collector.serviceGroup(
             shutdownTimeout: config.limits.shutdownTimeout,
             notifier: SystemdNotifier.fromProcessEnvironment(),
+            reload: { collector.reload(from: path, logLevel: level) },
             logger: logger
         ).run()
         logger.info("stopped")

@@ -65,7 +65,7 @@ import Testing
         #expect(!outside.notify("READY=1"), "not under systemd: nothing to do")
     }
 
-    @Test func theCollectorSaysReadyPingsTheWatchdogAndSaysStopping() async throws {
+    @Test func theCollectorSaysReadyPingsTheWatchdogReloadsAndSaysStopping() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let socket = try NotifySocket(path: directory.file("notify"))
@@ -91,6 +91,16 @@ import Testing
         #expect((try? await HTTPResponse.get(port: httpPort, path: "/healthz").status) == 200)
         #expect(await socket.receive() == "WATCHDOG=1")
         #expect(await socket.receive() == "WATCHDOG=1")
+
+        // SIGHUP: RELOADING=1 (with the monotonic time systemd asks for), then READY=1 once applied.
+        collector.signal(SIGHUP)
+        var reloadMessages: [String] = []
+        while let message = await socket.receive(timeout: .seconds(5)), reloadMessages.count < 2 {
+            if !message.hasPrefix("WATCHDOG=1") { reloadMessages.append(message) }
+        }
+        #expect(reloadMessages.first?.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") == true, "\(reloadMessages)")
+        #expect(reloadMessages.last?.hasPrefix("READY=1") == true, "\(reloadMessages)")
+        #expect(collector.errorOutput.contains("configuration reloaded"), "\(collector.errorOutput)")
 
         collector.signal(SIGTERM)
         var stopping = false

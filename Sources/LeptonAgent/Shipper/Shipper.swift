@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import LeptonCore
+import LeptonRuntime
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,7 +27,9 @@ public struct Shipper: Service {
         public var connectTimeout: Duration = .seconds(5)
     }
 
-    let configuration: Configuration
+    /// Read again at every connection attempt: a reload changes the certificates, the address or the timings
+    /// for the next session and leaves a healthy one alone.
+    let settings: Reloadable<Configuration>
     /// Whether a session is up right now (for `/readyz`).
     public let connection = ConnectionState()
     let spool: Spool
@@ -34,7 +37,7 @@ public struct Shipper: Service {
     let logger: Logger
 
     init(configuration: Configuration, spool: Spool, metrics: AgentMetrics, logger: Logger) {
-        self.configuration = configuration
+        self.settings = Reloadable(configuration)
         self.spool = spool
         self.metrics = metrics
         self.logger = logger
@@ -45,7 +48,7 @@ public struct Shipper: Service {
             group.addTask { await self.connectLoop() }
             group.addTask {
                 try? await gracefulShutdown()
-                let drained = await self.drain(within: self.configuration.shutdownTimeout)
+                let drained = await self.drain(within: self.settings.current.shutdownTimeout)
                 if drained {
                     self.logger.info("spool drained")
                 } else {
@@ -80,6 +83,7 @@ public struct Shipper: Service {
         var attempt = 0
         while !Task.isCancelled {
             metrics.connectionAttempts.increment()
+            let configuration = settings.current
             let started = ContinuousClock.now
             let outcome = await ShipperConnection(
                 configuration: configuration,

@@ -31,6 +31,9 @@ struct StdinSource: Source {
             offset += Int64(chunk.count)
             await output.emit(events)
         }
+        // Stopped (shutdown, or a reload that changed this source): a line read in part is kept as it is, since
+        // stdin cannot be read again.
+        await output.emit(reader.finish(at: offset))
     }
 
     /// Waits up to `milliseconds` for input (so cancellation is noticed), then reads what is there.

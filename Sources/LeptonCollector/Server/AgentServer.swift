@@ -40,6 +40,9 @@ public final class AgentServer: Service {
     public let sessions = SessionRegistry()
     /// The latest record counts each agent reported (STATS).
     public let reports = AgentReports()
+    /// The certificate, key and CA new connections are accepted with; a reload replaces it, and sessions
+    /// already up keep theirs.
+    public let tls: Reloadable<NIOSSLContext>
 
     private let configuration: Configuration
     private let sink: any RecordSink
@@ -50,6 +53,7 @@ public final class AgentServer: Service {
 
     public init(configuration: Configuration, sink: any RecordSink, metrics: CollectorMetrics, logger: Logger) {
         self.configuration = configuration
+        self.tls = Reloadable(configuration.tls)
         self.sink = sink
         self.metrics = metrics
         self.logger = logger
@@ -57,6 +61,7 @@ public final class AgentServer: Service {
 
     public func run() async throws {
         let configuration = configuration
+        let tls = tls
         let readTimeout = TimeAmount.milliseconds(Int64(configuration.limits.heartbeatMilliseconds) * 3)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
@@ -65,7 +70,7 @@ public final class AgentServer: Service {
             .bind(host: configuration.listen.host, port: configuration.listen.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(NIOSSLServerHandler(context: configuration.tls))
+                    try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
                     try pipeline.addHandler(IdleStateHandler(readTimeout: readTimeout))
                     try pipeline.addHandler(CloseOnIdleHandler())
                     try pipeline.addHandler(

@@ -5,18 +5,35 @@ import Synchronization
 
 /// One line per event on stderr: `2026-11-29T06:40:57.123Z info agent connected agent.id=edge-01 address=…`.
 /// Metadata follows the message as `key=value` pairs (quoted when needed), so `grep agent.id=edge-17` works.
+///
+/// Handlers share one process-wide level, changed by ``setLevel(_:)`` (a configuration reload), unless a logger
+/// sets its own.
 public struct LogfmtLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? Self.level }
+        set { ownLevel = newValue }
+    }
+    private var ownLevel: Logger.Level?
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
 
     /// Serialises writes so lines from several threads never interleave.
     private static let output = Mutex<Void>(())
+    /// The process-wide level, as an index into `Logger.Level.allCases` (read on every log call).
+    private static let sharedLevel = Atomic<Int>(Logger.Level.allCases.firstIndex(of: .info)!)
 
-    public init(label: String, level: Logger.Level) {
+    /// The level every handler without one of its own uses.
+    public static var level: Logger.Level { Logger.Level.allCases[sharedLevel.load(ordering: .relaxed)] }
+
+    /// Changes the level of every handler that has none of its own.
+    public static func setLevel(_ level: Logger.Level) {
+        sharedLevel.store(Logger.Level.allCases.firstIndex(of: level)!, ordering: .relaxed)
+    }
+
+    public init(label: String, level: Logger.Level? = nil) {
         self.label = label
-        self.logLevel = level
+        self.ownLevel = level
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -60,6 +77,7 @@ public struct LogfmtLogHandler: LogHandler {
 
     /// Installs this handler for the whole process at `level`. Call once, from `main`.
     public static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: level) }
+        setLevel(level)
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label) }
     }
 }

@@ -10,7 +10,8 @@ import Glibc
 
 /// Watches when the program's own certificates expire: exposes each as a gauge
 /// (`PREFIX_certificate_expiry_timestamp_seconds{file=…}`), warns in the log from `warnBefore` ahead (default 14
-/// days, then once a check), and logs an error once one has expired. Checks at start and every `interval`.
+/// days, then once a check), and logs an error once one has expired. Checks at start, every `interval`, and when
+/// a reload hands it the files anew (`watch(_:)`).
 public struct CertificateWatch: Service {
     public struct Status: Hashable, Sendable {
         public enum Level: Hashable, Sendable {
@@ -25,7 +26,7 @@ public struct CertificateWatch: Service {
         public var level: Level
     }
 
-    let files: [(label: String, path: String)]
+    private let files: Reloadable<[(label: String, path: String)]>
     let registry: PrometheusCollectorRegistry
     let metricPrefix: String
     let warnBefore: Duration
@@ -43,7 +44,7 @@ public struct CertificateWatch: Service {
         interval: Duration = .seconds(6 * 3_600),
         logger: Logger
     ) {
-        self.files = files
+        self.files = Reloadable(files)
         self.registry = registry
         self.metricPrefix = metricPrefix
         self.warnBefore = warnBefore
@@ -58,9 +59,15 @@ public struct CertificateWatch: Service {
         }
     }
 
+    /// Watches `files` from now on (a reload may name others, or the same ones renewed) and checks them at once.
+    public func watch(_ files: [(label: String, path: String)]) {
+        self.files.replace(files)
+        report(check(now: Int64(time(nil))))
+    }
+
     /// Each watched file's expiry and level at `now` (seconds since the epoch).
     public func check(now: Int64) -> [Status] {
-        files.map { file in
+        files.current.map { file in
             guard let expiry = try? LeptonTLS.notValidAfter(certificateAt: file.path) else {
                 return Status(label: file.label, path: file.path, notValidAfter: nil, level: .unreadable)
             }
@@ -86,7 +93,7 @@ public struct CertificateWatch: Service {
             switch status.level {
             case .fine: break
             case .expiresSoon:
-                logger.warning("certificate expires soon: issue a new one and restart", metadata: metadata)
+                logger.warning("certificate expires soon: issue a new one and reload (SIGHUP)", metadata: metadata)
             case .expired: logger.error("certificate expired: connections will fail", metadata: metadata)
             case .unreadable: logger.warning("cannot read certificate to check its expiry", metadata: metadata)
             }
