@@ -3,6 +3,10 @@
 #   make deps      check (and, as root, install) the system packages the build and scripts need
 #   make build     debug build
 #   make release   optimised build; prints the binaries and their sizes
+#   make install-agent      release build, then (as root) scripts/install-agent.sh with ARGS, e.g.
+#                           ARGS="--id edge-17 --collector c.example:7443 --ca ca.pem --cert a.pem --key a-key.pem"
+#   make install-collector  release build, then (as root) scripts/install-collector.sh with ARGS
+#                           (ARGS="--help" lists the options: --dry-run, --uninstall, --purge, --root DIR, …)
 #   make test      build and run every test
 #   make demo      collector + agent on loopback with live data (Ctrl-C stops)
 #   make bench     end-to-end benchmark on loopback (LINES=1000000 by default), then the agent's memory
@@ -33,7 +37,7 @@ RELEASE_BIN := .build/release
 DIST_DIR := .build/dist
 
 .DEFAULT_GOAL := build
-.PHONY: deps build release test demo bench reliability soak lint clean
+.PHONY: deps build release install-agent install-collector test demo bench reliability soak lint clean
 
 deps:
 	@missing=""; \
@@ -80,6 +84,13 @@ release: deps
 	done; \
 	echo "shared libraries they still load (see docs/operations.md for the Debian packages):"; \
 	ldd "$(DIST_DIR)/lepton-agent" "$(DIST_DIR)/lepton-collector" | sed 's/ (0x[0-9a-f]*)//'
+
+# Install on this host (as root) the binaries `release` wrote to $(DIST_DIR); see docs/operations.md.
+install-agent: release
+	bash scripts/install-agent.sh --binary $(DIST_DIR)/lepton-agent $(ARGS)
+
+install-collector: release
+	bash scripts/install-collector.sh --binary $(DIST_DIR)/lepton-collector $(ARGS)
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -51,6 +51,13 @@ import Testing
             SourceConfig(name: "app", kind: .file(path: a), processors: [.sample(SampleConfig(every: 2))]),
             SourceConfig(name: "extra", kind: .file(path: b)),
         ]
+        // Certificates that cannot be loaded refuse the whole reload: the new source does not start.
+        var broken = changed
+        broken.collector.tls.cert = fixture.file("missing.pem")
+        #expect(throws: (any Error).self) { try agent.agent.reload(to: broken) }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(agent.metrics().value("lepton_agent_records_total{source=\"extra\"}") == nil)
+
         #expect(try agent.agent.reload(to: changed).isEmpty)
         try Self.append((1...100).map { "x\($0)" }, to: b)
         let sealed = try await eventually(timeout: .seconds(20)) {
