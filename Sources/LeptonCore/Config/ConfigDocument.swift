@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads a configuration file and turns its YAML into a root ``ConfigNode``, converting every failure into a
 /// positioned ``ConfigError``.
 enum ConfigDocument {
@@ -15,11 +13,17 @@ enum ConfigDocument {
 
     /// The root node of `yaml`, which must be a single, non-empty document.
     static func root(yaml: String, source: ConfigSource) throws(ConfigError) -> ConfigNode {
-        let parsed: Node?
+        let parsed: YAMLNode?
         do {
-            parsed = try Yams.compose(yaml: yaml)
+            parsed = try YAMLComposer.compose(yaml)
         } catch {
-            throw syntaxError(error, yaml: yaml, file: source.file)
+            throw ConfigError(
+                file: source.file,
+                line: error.line,
+                column: error.column,
+                keyPath: "",
+                message: error.message
+            )
         }
         guard let composed = parsed else {
             throw ConfigError(
@@ -33,48 +37,5 @@ enum ConfigDocument {
         let root = ConfigNode(node: composed, keyPath: "", source: source)
         if root.isNull { throw root.error("the configuration is empty") }
         return root
-    }
-
-    /// A ``ConfigError`` at the position Yams reports for a syntax error.
-    static func syntaxError(_ error: any Error, yaml: String, file: String) -> ConfigError {
-        func located(_ line: Int, _ column: Int, _ message: String) -> ConfigError {
-            ConfigError(file: file, line: line, column: column, keyPath: "", message: message)
-        }
-        guard let yamlError = error as? YamlError else {
-            return ConfigError(file: file, line: 0, column: 0, keyPath: "", message: "invalid YAML: \(error)")
-        }
-        switch yamlError {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            var message = "invalid YAML: \(problem)"
-            if let context {
-                message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
-            }
-            return located(mark.line, mark.column, message)
-        case .reader(let problem, let offset, _, _):
-            let (line, column) = offset.map { position(ofCharacterOffset: $0, in: yaml) } ?? (0, 0)
-            return located(line, column, "invalid YAML: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return located(context.mark.line, context.mark.column, "duplicate key \(keys) in the same mapping")
-        default:
-            return ConfigError(file: file, line: 0, column: 0, keyPath: "", message: "invalid YAML: \(yamlError)")
-        }
-    }
-
-    /// 1-based line and column of the character at `offset` (counted in `Character`s, as Yams does).
-    static func position(ofCharacterOffset offset: Int, in text: String) -> (line: Int, column: Int) {
-        var line = 1
-        var column = 1
-        for character in text.prefix(offset) {
-            if character.isNewline {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return (line, column)
     }
 }

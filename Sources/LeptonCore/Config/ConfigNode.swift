@@ -1,5 +1,4 @@
 import Logging
-import Yams
 
 /// What every node of one configuration document shares.
 struct ConfigSource: Sendable {
@@ -15,15 +14,15 @@ struct ConfigSource: Sendable {
 /// this node when the value has the wrong type or does not parse.
 struct ConfigNode {
     /// The YAML node, with its position.
-    let node: Node
+    let node: YAMLNode
     /// Dotted key path, e.g. `sources[1].interval`; empty for the document root.
     let keyPath: String
     let source: ConfigSource
 
     /// 1-based line of the node.
-    var line: Int { node.mark?.line ?? 0 }
+    var line: Int { node.mark.line }
     /// 1-based column of the node.
-    var column: Int { node.mark?.column ?? 0 }
+    var column: Int { node.mark.column }
 
     /// An error at this node's position and key path.
     func error(_ message: String) -> ConfigError {
@@ -31,12 +30,12 @@ struct ConfigNode {
     }
 
     /// The node of `key` inside this mapping.
-    func child(_ key: String, _ value: Node) -> ConfigNode {
+    func child(_ key: String, _ value: YAMLNode) -> ConfigNode {
         ConfigNode(node: value, keyPath: keyPath.isEmpty ? key : "\(keyPath).\(key)", source: source)
     }
 
     /// The item at `index` of this sequence (0-based).
-    func item(_ index: Int, _ value: Node) -> ConfigNode {
+    func item(_ index: Int, _ value: YAMLNode) -> ConfigNode {
         ConfigNode(node: value, keyPath: "\(keyPath)[\(index)]", source: source)
     }
 
@@ -56,7 +55,7 @@ struct ConfigNode {
     /// Whether the node is an empty value, `~` or `null`.
     var isNull: Bool {
         guard case .scalar(let scalar) = node else { return false }
-        guard scalar.style == .plain || scalar.style == .any else { return false }
+        guard scalar.style == .plain else { return false }
         return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
@@ -65,7 +64,6 @@ struct ConfigNode {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar): return isNull ? "an empty value" : "'\(scalar.string)'"
         }
     }

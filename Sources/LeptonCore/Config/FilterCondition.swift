@@ -1,5 +1,3 @@
-import Yams
-
 /// A test on one event: a comparison of a field, a tag or the event name, or a combination of conditions.
 ///
 /// A missing field or tag makes every comparison false except `!=` and `not_in`, which are true (`exists` is
@@ -186,7 +184,7 @@ extension FilterCondition {
         guard case .scalar(let scalar) = node.node, !node.isNull else {
             throw node.error("expected a number or a string, found \(node.found)")
         }
-        if scalar.style == .plain || scalar.style == .any, let number = Double(scalar.string), number.isFinite {
+        if scalar.style == .plain, let number = Double(scalar.string), number.isFinite {
             return .number(number)
         }
         return .text(scalar.string)

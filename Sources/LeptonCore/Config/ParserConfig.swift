@@ -1,5 +1,3 @@
-import Yams
-
 /// How a source turns each line it reads (or a command's whole output) into events (`parser:`).
 ///
 /// Written either as a format name (`parser: json`) or as a mapping with `type` and the keys of that format. The

@@ -6,7 +6,7 @@ import Testing
 /// Errors about the document as a whole: YAML syntax, empty files, unreadable files.
 @Suite("Configuration document errors")
 struct ConfigDocumentErrorTests {
-    @Test("YAML syntax error carries Yams' position")
+    @Test("YAML syntax error carries libyaml's position")
     func syntaxError() throws {
         let yaml = """
             agent:
