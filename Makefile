@@ -75,6 +75,11 @@ release: deps
 	for p in lepton-agent lepton-collector lepton-bench; do \
 		$(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; \
 	done
+	@# The agent links FoundationEssentials only; ICU's data (34 MB) in it means a module imports Foundation.
+	@if nm $(RELEASE_BIN)/lepton-agent | grep -q ' icudt[0-9]*_dat$$'; then \
+		echo "release: lepton-agent links ICU: a module it links imports Foundation (docs/benchmarks.md)" >&2; \
+		exit 1; \
+	fi
 	@mkdir -p $(DIST_DIR); \
 	echo "release binaries (Swift runtime linked in, stripped) in $(DIST_DIR):"; \
 	for b in lepton-agent lepton-collector; do \

@@ -1,7 +1,12 @@
 import AsyncAlgorithms
-import Foundation
 import LeptonCore
 import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `lepton-agent preview`: runs sources and their processors without spool or shipping, writes each record as
 /// it would be sent, then a table of records in and out of every processor, so an operator can tune a deadband
@@ -162,7 +167,7 @@ public struct Preview: Sendable {
     }
 
     private static func open(_ path: String) throws -> Int32 {
-        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw Problem(description: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
@@ -174,7 +179,7 @@ public struct Preview: Sendable {
         let value: String
         switch record.value {
         case .number(let number): value = "\(number)"
-        case .text(let text): value = "\"\(text.replacingOccurrences(of: "\n", with: "\\n"))\""
+        case .text(let text): value = "\"\(text.replacing("\n", with: "\\n"))\""
         }
         return "\(formatRFC3339(nanoseconds: record.timestamp)) \(record.series.text) \(value)"
     }
@@ -202,13 +207,14 @@ public struct Preview: Sendable {
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            let cells = zip(row, widths).map { $0 + String(repeating: " ", count: max(0, $1 - $0.count)) }
+            return String(cells.joined(separator: "  ").trimmingWhitespace)
         }
     }
 
     private static func ratio(_ incoming: Int, _ outgoing: Int) -> String {
         guard outgoing > 0 else { return incoming > 0 ? "all removed" : "-" }
-        return String(format: "%.1fx", Double(incoming) / Double(outgoing))
+        let tenths = Int((Double(incoming) / Double(outgoing) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)x"
     }
 }

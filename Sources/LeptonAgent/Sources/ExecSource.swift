@@ -1,8 +1,13 @@
-import Foundation
 import Glibc
 import LeptonCore
 import Logging
 import NIOPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Runs a command every `interval` (`sensors -j`, a vendor CLI) and parses its standard output into events.
 ///

@@ -1,6 +1,16 @@
-import Foundation
 import LeptonCore
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Follows one path like `tail -F`: reads appended lines; after a rename rotation (another file at the path)
 /// finishes the old file before opening the new one; after a truncation in place (copytruncate) starts again
@@ -218,10 +228,10 @@ struct FileTailer: Sendable {
     /// positioned at the checkpoint, unless another tail of the source has it.
     private func findRotated(_ checkpoint: TailCheckpoint) -> OpenFile? {
         let identity = checkpoint.file
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathText.deletingLastComponent(path)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
         for name in names {
-            let candidate = (directory as NSString).appendingPathComponent(name)
+            let candidate = PathText.appending(name, to: directory)
             var status = stat()
             guard stat(candidate, &status) == 0, UInt64(status.st_ino) == identity.inode,
                 UInt64(status.st_dev) == identity.device, let file = Self.open(candidate)
@@ -261,7 +271,7 @@ struct FileTailer: Sendable {
     }
 
     private static func open(_ path: String) -> OpenFile? {
-        let descriptor = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         guard let identity = FileIdentity(descriptor: descriptor) else {
             close(descriptor)

@@ -1,4 +1,10 @@
-import Foundation
+import LeptonCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Shell patterns over paths (`*`, `?`, `[...]`), as sources use them to find files.
 enum PathGlob {
@@ -19,7 +25,7 @@ enum PathGlob {
 
     /// Whether `path` matches `pattern`: the whole path when the pattern has a `/`, else its last component.
     static func matches(_ pattern: String, path: String) -> Bool {
-        let subject = pattern.contains("/") ? path : (path as NSString).lastPathComponent
+        let subject = pattern.contains("/") ? path : PathText.lastComponent(path)
         return fnmatch(pattern, subject, FNM_PATHNAME) == 0
     }
 }

@@ -1,4 +1,10 @@
-import Foundation
+import LeptonCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Finds a sensor source's files and names their streams, in a way that stays stable across restarts.
 ///
@@ -31,7 +37,7 @@ struct SensorNaming: Sendable {
     func expand() -> [Match] {
         var seen: Set<String> = []
         var matches: [Match] = []
-        let literalNames = patterns.filter { !PathGlob.hasWildcard($0) }.map { ($0 as NSString).lastPathComponent }
+        let literalNames = patterns.filter { !PathGlob.hasWildcard($0) }.map { PathText.lastComponent($0) }
         for pattern in patterns {
             let parts = pattern.split(separator: "/", omittingEmptySubsequences: true)
             if let wildcard = parts.firstIndex(where: { PathGlob.hasWildcard($0) }) {
@@ -41,7 +47,7 @@ struct SensorNaming: Sendable {
                     matches.append(Match(path: path, components: tail.map { SensorFormat.sanitize($0) }))
                 }
             } else if seen.insert(pattern).inserted {
-                let fileName = (pattern as NSString).lastPathComponent
+                let fileName = PathText.lastComponent(pattern)
                 let shared = literalNames.filter { $0 == fileName }.count > 1
                 let components =
                     patterns.count == 1

@@ -1,6 +1,16 @@
-import Foundation
 import LeptonCore
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Reads the files matching `paths` every `interval` and turns their numbers into samples.
 ///
@@ -33,7 +43,7 @@ struct SensorSource: Source {
             var labels: [String: String] = [:]
             if let labelFrom = config.labelFrom {
                 for match in matches {
-                    let file = (match.path as NSString).deletingLastPathComponent + "/" + labelFrom
+                    let file = PathText.deletingLastComponent(match.path) + "/" + labelFrom
                     if let label = try? String(contentsOfFile: file, encoding: .utf8), !label.trimmingWhitespace.isEmpty
                     {
                         labels[match.path] = SensorFormat.sanitize(label.trimmingWhitespace)

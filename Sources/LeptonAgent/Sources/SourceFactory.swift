@@ -1,6 +1,11 @@
-import Foundation
 import LeptonCore
 import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// The source a configuration entry describes. `resume` gives a file source its checkpoints (the spool's
 /// newest positions, one per path; none in `preview`).

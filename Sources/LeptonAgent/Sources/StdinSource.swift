@@ -1,7 +1,12 @@
-import Foundation
 import LeptonCore
 import Logging
 import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// One record per line (or multi-line record) of standard input; ends at EOF.
 struct StdinSource: Source {

@@ -1,5 +1,16 @@
-import Foundation
+import LeptonCore
 import LeptonRuntime
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Hands out batch sequence numbers that keep rising across restarts.
 ///
@@ -18,11 +29,11 @@ struct SequenceAllocator {
     init(stateDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         directory = stateDirectory
-        path = (stateDirectory as NSString).appendingPathComponent("sequence")
+        path = PathText.appending("sequence", to: stateDirectory)
         var start: UInt64 = 1
         startedFresh = !FileManager.default.fileExists(atPath: path)
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            guard let value = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            guard let value = UInt64(text.trimmingWhitespace) else {
                 throw AgentError("\(path) does not hold a sequence number; remove it only if no batch is pending")
             }
             start = value

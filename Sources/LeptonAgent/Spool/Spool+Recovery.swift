@@ -1,7 +1,17 @@
 import DequeModule
-import Foundation
 import LeptonCore
 import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 extension Spool {
     /// What a previous run left in the spool directory.
@@ -85,7 +95,7 @@ extension Spool {
             guard descriptor >= 0, let size = SpoolIO.fileSize(descriptor) else {
                 throw AgentError("cannot open spool segment \(path): \(SpoolIO.reason())")
             }
-            defer { Foundation.close(descriptor) }
+            defer { Glibc.close(descriptor) }
             var bytes: [UInt8] = []
             if size > 0 {
                 guard let read = SpoolIO.read(from: descriptor, at: 0, count: size) else {

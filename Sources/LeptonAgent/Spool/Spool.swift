@@ -1,8 +1,13 @@
 import DequeModule
-import Foundation
 import LeptonCore
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Sealed batches on disk until the collector acknowledges them: every batch is numbered and appended to its
 /// source's segment chain (see ``SpoolLog``, ``SpoolRecordFormat``) before the shipper may send it, so batches
@@ -278,7 +283,7 @@ public actor Spool {
         if segment.descriptor >= 0 { return SpoolIO.read(from: segment.descriptor, at: offset, count: count) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
-        defer { Foundation.close(descriptor) }
+        defer { Glibc.close(descriptor) }
         return SpoolIO.read(from: descriptor, at: offset, count: count)
     }
 

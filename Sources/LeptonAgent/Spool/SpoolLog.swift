@@ -1,6 +1,16 @@
 import DequeModule
-import Foundation
 import LeptonCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// One source's chain of segment files under `state_dir/spool/source-NAME/`: `ORDINAL.seg` files, oldest first,
 /// the last one being appended to. `head` names the oldest ordinal still in use, so a segment that disappears

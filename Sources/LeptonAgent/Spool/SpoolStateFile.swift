@@ -1,5 +1,10 @@
-import Foundation
 import LeptonCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A small spool state file (`sent`, `head`, `checkpoint`) rewritten in place, in two alternating slots of
 /// 128 bytes: a generation number, one line of text and its CRC-32C. Updating it never needs a new disk block,
@@ -40,7 +45,7 @@ final class SpoolStateFile {
     }
 
     func close() {
-        Foundation.close(descriptor)
+        Glibc.close(descriptor)
     }
 
     /// The slot's generation and text, if its checksum holds.
@@ -48,7 +53,7 @@ final class SpoolStateFile {
         guard let bytes = SpoolIO.read(from: descriptor, at: index * Self.slotSize, count: Self.slotSize),
             bytes.last == 0x0A
         else { return nil }
-        let line = String(decoding: bytes.dropLast(), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let line = String(String(decoding: bytes.dropLast(), as: UTF8.self).trimmingWhitespace)
         guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16)
         else { return nil }
         let body = String(line[..<space])

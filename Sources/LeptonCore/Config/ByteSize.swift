@@ -25,7 +25,7 @@ public enum ByteSize {
     ///   value that does not fit in `Int`.
     public static func parse(_ text: String) throws(ConfigValueError) -> Int {
         let example = "expected a size like 1MiB, 512KiB or 4096"
-        let value = ConfigQuantity.trimmed(text)
+        let value = text.trimmingWhitespace
         if value.isEmpty {
             throw ConfigValueError("empty size; \(example)")
         }

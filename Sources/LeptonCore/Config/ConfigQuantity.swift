@@ -42,16 +42,4 @@ enum ConfigQuantity {
         guard !totalOverflow else { return .failure(.overflow) }
         return .success(total)
     }
-
-    /// `text` without leading and trailing whitespace.
-    static func trimmed(_ text: String) -> Substring {
-        let start = text.drop { $0.isWhitespace }
-        var end = start.endIndex
-        while end > start.startIndex {
-            let previous = start.index(before: end)
-            guard start[previous].isWhitespace else { break }
-            end = previous
-        }
-        return start[start.startIndex..<end]
-    }
 }

@@ -19,7 +19,7 @@ extension Duration {
     /// - Throws: ``ConfigValueError`` naming what is wrong (negative, missing unit, unknown unit, not a number).
     public init(configString text: String) throws(ConfigValueError) {
         let example = "expected a duration like 1s or 250ms"
-        let value = ConfigQuantity.trimmed(text)
+        let value = text.trimmingWhitespace
         if value.isEmpty {
             throw ConfigValueError("empty duration; \(example)")
         }

@@ -18,7 +18,7 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     ///   cannot appear in a host name, or a port outside `0...65535`.
     public init(parsing text: String) throws(ConfigValueError) {
         let example = "expected host:port like 127.0.0.1:7443 or [::1]:7443"
-        let value = ConfigQuantity.trimmed(text)
+        let value = text.trimmingWhitespace
         if value.isEmpty {
             throw ConfigValueError("empty address; \(example)")
         }

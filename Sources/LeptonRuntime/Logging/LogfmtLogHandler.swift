@@ -1,4 +1,3 @@
-import Foundation
 import LeptonCore
 import Logging
 import Synchronization
@@ -51,7 +50,7 @@ public struct LogfmtLogHandler: LogHandler {
         }
         line += "\n"
         Self.output.withLock { _ in
-            FileHandle.standardError.write(Data(line.utf8))
+            writeStandardError(line)
         }
     }
 
