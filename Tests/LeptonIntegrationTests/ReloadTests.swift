@@ -131,6 +131,49 @@ import Testing
         try await collector.stop()
     }
 
+    /// Certificate rotation on the agent: a reload points it at certificates of a new CA; the session up keeps
+    /// going, and once the collector (now trusting only the new CA) restarts, the agent reconnects with them.
+    @Test func theAgentUsesRenewedCertificatesFromItsNextConnection() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let old = try TestPKI(directory: directory.file("pki-old"), agents: ["edge-01"])
+        let new = try TestPKI(directory: directory.file("pki-new"), agents: ["edge-01"])
+        let database = directory.file("lepton.db")
+        let log = directory.file("app.log")
+        var collector = try await CollectorHarness(pki: old, databasePath: database)
+        let port = collector.agentPort
+        let config = AgentHarness.config(
+            id: "edge-01",
+            pki: old,
+            collectorPort: port,
+            stateDirectory: directory.file("state"),
+            sources: [SourceConfig(name: "app", kind: .file(path: log))]
+        )
+        let agent = try AgentHarness(config: config)
+        try Self.append(["1"], to: log)
+        #expect(try await eventually(timeout: .seconds(20)) { try await Self.texts(collector, stream: "app") == ["1"] })
+
+        var renewed = config
+        renewed.collector.tls = new.agentTLS("edge-01")
+        try agent.agent.reload(to: renewed)
+        try Self.append(["2"], to: log)
+        let kept = try await eventually(timeout: .seconds(20)) {
+            try await Self.texts(collector, stream: "app") == ["1", "2"]
+        }
+        #expect(kept, "the healthy session goes on with the old certificate")
+        #expect(agent.metrics().value("lepton_agent_connection_attempts_total") == 1)
+
+        try await collector.stop()
+        collector = try await CollectorHarness(pki: new, databasePath: database, agentPort: port)
+        try Self.append(["3"], to: log)
+        let reconnected = try await eventually(timeout: .seconds(30)) {
+            try await Self.texts(collector, stream: "app") == ["1", "2", "3"]
+        }
+        #expect(reconnected, "the collector of the new CA accepts the agent's renewed certificate")
+        try await agent.stop()
+        try await collector.stop()
+    }
+
     /// Certificate rotation on the collector: after a reload to another certificate and CA, new sessions are
     /// accepted with them, and a session that was already up keeps shipping.
     @Test func theCollectorTakesNewCertificatesForNewSessionsAndKeepsHealthyOnes() async throws {
