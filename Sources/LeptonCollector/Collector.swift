@@ -24,8 +24,8 @@ public struct Collector: Sendable {
         if let sink {
             store = sink
         } else {
-            switch config.storage {
-            case .sqlite(let path): store = try SQLiteSink(path: path)
+            switch config.storage.backend {
+            case .sqlite(let path): store = try SQLiteSink(path: path, rollups: config.storage.rollups)
             }
         }
         let metrics = CollectorMetrics()
@@ -67,7 +67,8 @@ public struct Collector: Sendable {
         self.certificates = certificates
         self.running = Reloadable(config)
         self.logger = logger
-        self.services = [SinkCloser(sink: store, logger: logger), certificates, http, server]
+        let retention = RetentionService(sink: store, storage: config.storage, logger: logger)
+        self.services = [SinkCloser(sink: store, logger: logger), retention, certificates, http, server]
     }
 
     private static func watchedCertificates(_ config: CollectorConfig) -> [(label: String, path: String)] {

@@ -82,6 +82,19 @@ public final class FlakySink: RecordSink {
         try await wrapped.query(agent: agent, stream: stream, from: from, to: to, limit: limit)
     }
 
+    public func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
+    {
+        try await wrapped.series(agent: agent, stream: stream, from: from, to: to, step: step)
+    }
+
+    public func latest(stream: String) async throws -> [LatestRecord] {
+        try await wrapped.latest(stream: stream)
+    }
+
+    public func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int {
+        try await wrapped.applyRetention(now: now, raw: raw, rollups: rollups)
+    }
+
     public func close() async throws {
         try await wrapped.close()
     }

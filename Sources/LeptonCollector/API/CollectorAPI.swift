@@ -21,6 +21,7 @@ public struct CollectorAPI: Sendable {
         api.get("agents") { _, _ in try await self.agents() }
         api.get("streams") { _, _ in try await self.streams() }
         api.get("query") { request, _ in try await self.query(request.uri.queryParameters) }
+        api.get("latest") { request, _ in try await self.latest(request.uri.queryParameters) }
     }
 
     func agents() async throws -> Response {
@@ -66,12 +67,65 @@ public struct CollectorAPI: Sendable {
         }
         let from = try Self.integer(parameters, "from")
         let to = try Self.integer(parameters, "to")
+        if let step = parameters.get("step") {
+            return try await series(agent: agent, stream: stream, from: from, to: to, step: step, parameters)
+        }
         let limit = try Self.integer(parameters, "limit").map { Int($0) } ?? 1000
         guard (1...Self.maxQueryLimit).contains(limit) else {
             throw HTTPError(.badRequest, message: "limit must be between 1 and \(Self.maxQueryLimit)")
         }
         let records = try await sink.query(agent: agent, stream: stream, from: from, to: to, limit: limit)
         return try Self.json(QueryJSON(agent: agent, stream: stream, records: records.map(PointJSON.init)))
+    }
+
+    /// Most intervals one `step=` query may return.
+    static let maxSeriesPoints: Int64 = 100_000
+
+    /// `query` with `step=`: one point per interval, the statistic `agg=` of its numbers (default `mean`).
+    func series(
+        agent: String,
+        stream: String,
+        from: Int64?,
+        to: Int64?,
+        step text: String,
+        _ parameters: Parameters
+    ) async throws -> Response {
+        guard let step = try? Duration(configString: text), step > .zero else {
+            throw HTTPError(.badRequest, message: "step must be a duration like 1m or 10s")
+        }
+        let stepNanoseconds = step.components.seconds * 1_000_000_000 + step.components.attoseconds / 1_000_000_000
+        let agg = parameters.get("agg") ?? "mean"
+        guard let statistic = SeriesJSON.Statistic(rawValue: agg) else {
+            let known = SeriesJSON.Statistic.allCases.map(\.rawValue).joined(separator: ", ")
+            throw HTTPError(.badRequest, message: "agg must be one of: \(known)")
+        }
+        let end = to ?? wallClockNanoseconds()
+        let start = from ?? end - stepNanoseconds * 999
+        guard start <= end else { throw HTTPError(.badRequest, message: "from must not be after to") }
+        guard (end - start) / stepNanoseconds < Self.maxSeriesPoints else {
+            throw HTTPError(.badRequest, message: "at most \(Self.maxSeriesPoints) intervals: use a larger step")
+        }
+        let series = try await sink.series(agent: agent, stream: stream, from: start, to: end, step: stepNanoseconds)
+        return try Self.json(
+            SeriesJSON(
+                agent: agent,
+                stream: stream,
+                step: step.configString,
+                agg: statistic,
+                series: series
+            )
+        )
+    }
+
+    /// `latest?stream=`: the newest record of that stream (any tags) from every agent.
+    func latest(_ parameters: Parameters) async throws -> Response {
+        guard let stream = parameters.get("stream"), !stream.isEmpty else {
+            throw HTTPError(.badRequest, message: "latest needs stream=")
+        }
+        let latest = try await sink.latest(stream: stream).map {
+            LatestJSON(agent: $0.agent, stream: $0.stream, point: PointJSON($0.record))
+        }
+        return try Self.json(latest)
     }
 
     private static func integer(_ parameters: Parameters, _ name: String) throws -> Int64? {
@@ -182,6 +236,63 @@ struct StreamJSON: Encodable {
     var records: Int64
     var first: Int64?
     var last: Int64?
+}
+
+/// A `query` with `step=`: `{"agent", "stream", "step", "agg", "source": "1m" | "raw", "points": [{"time",
+/// "value", "count"}]}`, `time` being each interval's start.
+struct SeriesJSON: Encodable {
+    enum Statistic: String, CaseIterable, Encodable {
+        case count, min, max, sum, mean, last
+    }
+
+    struct Point: Encodable {
+        var time: Int64
+        var value: Double
+        var count: Int64
+    }
+
+    var agent: String
+    var stream: String
+    var step: String
+    var agg: Statistic
+    var source: String
+    var points: [Point]
+
+    init(agent: String, stream: String, step: String, agg: Statistic, series: StoredSeries) {
+        self.agent = agent
+        self.stream = stream
+        self.step = step
+        self.agg = agg
+        source = series.resolution.map { Duration.nanoseconds($0).configString } ?? "raw"
+        points = series.points.map { point in
+            let value: Double
+            switch agg {
+            case .count: value = Double(point.count)
+            case .min: value = point.min
+            case .max: value = point.max
+            case .sum: value = point.sum
+            case .mean: value = point.mean
+            case .last: value = point.last
+            }
+            return Point(time: point.time, value: value, count: point.count)
+        }
+    }
+}
+
+/// One agent's newest record of a stream: `{"agent", "stream", "time", "value" | "text"}`.
+struct LatestJSON: Encodable {
+    var agent: String
+    var stream: String
+    var point: PointJSON
+
+    enum CodingKeys: String, CodingKey { case agent, stream }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(agent, forKey: .agent)
+        try container.encode(stream, forKey: .stream)
+        try point.encode(to: encoder)
+    }
 }
 
 struct QueryJSON: Encodable {

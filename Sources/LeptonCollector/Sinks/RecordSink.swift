@@ -25,8 +25,81 @@ public protocol RecordSink: Sendable {
     /// Records of one stream ordered by time (then arrival), within `[from, to]`, at most `limit`.
     func query(agent: String, stream: String, from: Int64?, to: Int64?, limit: Int) async throws -> [Record]
 
+    /// One stream's numbers in intervals of `step` nanoseconds starting within `[from, to]` (aligned to the
+    /// epoch): from the coarsest rollup that divides `step`, else from the records.
+    func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
+
+    /// The newest record of every stream named `stream` (with any tags), one per agent and series.
+    func latest(stream: String) async throws -> [LatestRecord]
+
+    /// Deletes records older than `now - raw` and rollups older than their resolution's period (nil: keep),
+    /// a stream and a few thousand rows at a time so ingest is never held up for long. Returns the rows deleted.
+    func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int
+
     /// Flushes and releases the store.
     func close() async throws
+}
+
+/// The statistics of one interval of a stream: count, min, max, sum and last of its finite numbers.
+public struct SeriesPoint: Hashable, Sendable {
+    /// Start of the interval, nanoseconds since the epoch.
+    public var time: Int64
+    public var count: Int64
+    public var min: Double
+    public var max: Double
+    public var sum: Double
+    public var last: Double
+    /// When `last` was taken.
+    public var lastTime: Int64
+
+    public init(time: Int64, count: Int64, min: Double, max: Double, sum: Double, last: Double, lastTime: Int64) {
+        self.time = time
+        self.count = count
+        self.min = min
+        self.max = max
+        self.sum = sum
+        self.last = last
+        self.lastTime = lastTime
+    }
+
+    public var mean: Double { sum / Double(count) }
+
+    /// Folds `other` (a later or earlier part of the same interval) into this point.
+    public mutating func merge(_ other: SeriesPoint) {
+        count += other.count
+        min = Swift.min(min, other.min)
+        max = Swift.max(max, other.max)
+        sum += other.sum
+        if other.lastTime >= lastTime {
+            last = other.last
+            lastTime = other.lastTime
+        }
+    }
+}
+
+/// A stream's points at one step, and what they were computed from.
+public struct StoredSeries: Hashable, Sendable {
+    /// The rollup resolution read, in nanoseconds; nil when computed from the records.
+    public var resolution: Int64?
+    public var points: [SeriesPoint]
+
+    public init(resolution: Int64?, points: [SeriesPoint]) {
+        self.resolution = resolution
+        self.points = points
+    }
+}
+
+/// The newest record of one stream of one agent.
+public struct LatestRecord: Hashable, Sendable {
+    public var agent: String
+    public var stream: String
+    public var record: Record
+
+    public init(agent: String, stream: String, record: Record) {
+        self.agent = agent
+        self.stream = stream
+        self.record = record
+    }
 }
 
 public enum CommitOutcome: Hashable, Sendable {

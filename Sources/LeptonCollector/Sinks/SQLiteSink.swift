@@ -5,11 +5,18 @@ import LeptonCore
 /// The embedded default store: one SQLite file (WAL mode, `synchronous=FULL`, so an ACKed batch survives
 /// a power cut), written through GRDB. Each agent's row holds its high-water mark and delivery counters
 /// (`StoredAgent`), updated in the transaction that stores or refuses the batch.
+///
+/// Beside the raw records it keeps rollups per stream (count, min, max, sum and last of the finite numbers in each
+/// interval of each resolution), updated in the same transaction as the batch, so they always agree with the
+/// records; queries over long ranges read them instead of the records.
 public final class SQLiteSink: RecordSink {
-    private let pool: DatabasePool
+    let pool: DatabasePool
+    /// Rollup resolutions in nanoseconds, ascending.
+    let resolutions: [Int64]
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date; rollups of a
+    /// resolution the database did not keep yet are computed from the records it holds.
+    public init(path: String, rollups: [Duration] = StorageConfig.defaultRollups) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -21,6 +28,39 @@ public final class SQLiteSink: RecordSink {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        resolutions = rollups.map { $0.components.seconds * 1_000_000_000 }.sorted()
+        let resolutions = resolutions
+        try pool.write { db in
+            for resolution in resolutions {
+                try Self.backfillRollups(db, resolution: resolution)
+            }
+        }
+    }
+
+    /// Computes the rollups of `resolution` from the records, once per resolution (noted in `rollup_resolutions`).
+    static func backfillRollups(_ db: Database, resolution: Int64) throws {
+        let known = try Int64.fetchOne(
+            db,
+            sql: "SELECT resolution FROM rollup_resolutions WHERE resolution = ?",
+            arguments: [resolution]
+        )
+        guard known == nil else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO rollups (stream_id, resolution, bucket, count, min_value, max_value, sum_value,
+                    last_value, last_time)
+                SELECT stream_id, :r, time - ((time % :r) + :r) % :r AS start, count(*), min(value), max(value),
+                    sum(value), 0, max(time)
+                FROM samples WHERE value IS NOT NULL AND abs(value) < 9e999 GROUP BY stream_id, start;
+                UPDATE rollups SET last_value = (
+                    SELECT value FROM samples WHERE samples.stream_id = rollups.stream_id
+                        AND samples.time = rollups.last_time AND value IS NOT NULL AND abs(value) < 9e999
+                    ORDER BY samples.rowid DESC LIMIT 1)
+                WHERE resolution = :r;
+                INSERT INTO rollup_resolutions (resolution) VALUES (:r);
+                """,
+            arguments: ["r": resolution]
+        )
     }
 
     /// The schema's history. Internal so tests can build a database of an older version (`migrate(_:upTo:)`).
@@ -65,6 +105,26 @@ public final class SQLiteSink: RecordSink {
                     """
             )
         }
+        // Rollups per stream and resolution (nanoseconds); `bucket` is the interval's start.
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollups (
+                        stream_id INTEGER NOT NULL REFERENCES streams(id),
+                        resolution INTEGER NOT NULL,
+                        bucket INTEGER NOT NULL,
+                        count INTEGER NOT NULL,
+                        min_value REAL NOT NULL,
+                        max_value REAL NOT NULL,
+                        sum_value REAL NOT NULL,
+                        last_value REAL NOT NULL,
+                        last_time INTEGER NOT NULL,
+                        PRIMARY KEY (stream_id, resolution, bucket)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE rollup_resolutions (resolution INTEGER PRIMARY KEY NOT NULL);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -81,6 +141,7 @@ public final class SQLiteSink: RecordSink {
 
     public func commit(agent: String, sequence: UInt64, records: [LeptonCore.Record]) async throws -> CommitOutcome {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let resolutions = resolutions
         return try await pool.write { db in
             let stored = try Int64.fetchOne(
                 db,
@@ -97,6 +158,7 @@ public final class SQLiteSink: RecordSink {
 
             // A stream is stored under its series key: the name, plus its tags when it has any.
             var perStream: [SeriesKey: (id: Int64, count: Int64, first: Int64, last: Int64)] = [:]
+            var rollups = RollupAccumulator(resolutions: resolutions)
             let insertStream = try db.cachedStatement(sql: "INSERT OR IGNORE INTO streams (agent, name) VALUES (?, ?)")
             let selectStream = try db.cachedStatement(sql: "SELECT id FROM streams WHERE agent = ? AND name = ?")
             let insertSample = try db.cachedStatement(
@@ -121,6 +183,7 @@ public final class SQLiteSink: RecordSink {
                 switch record.value {
                 case .number(let value):
                     try insertSample.execute(arguments: [entry.id, record.timestamp, value, nil])
+                    rollups.add(value, at: record.timestamp, stream: entry.id)
                 case .text(let text):
                     try insertSample.execute(arguments: [entry.id, record.timestamp, nil, text])
                 }
@@ -139,6 +202,7 @@ public final class SQLiteSink: RecordSink {
                     arguments: [entry.count, entry.first, entry.first, entry.last, entry.last, entry.id]
                 )
             }
+            try rollups.write(db)
             try db.execute(
                 sql: """
                     INSERT INTO agents (id, high_water_seq, records, batches, gaps, gap_sequences, last_commit)

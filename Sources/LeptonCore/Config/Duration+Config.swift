@@ -8,6 +8,7 @@ extension Duration {
         ("s", 1_000_000_000),
         ("m", 60_000_000_000),
         ("h", 3_600_000_000_000),
+        ("d", 86_400_000_000_000),
     ]
 
     /// Parses a configuration duration: a non-negative decimal number followed by one unit, e.g. `250ms`, `1s`,
@@ -31,10 +32,10 @@ extension Duration {
             throw ConfigValueError("'\(value)' is not a duration; \(example)")
         }
         if unit.isEmpty {
-            throw ConfigValueError("missing unit in '\(value)'; \(example) (units: ns, us, ms, s, m, h)")
+            throw ConfigValueError("missing unit in '\(value)'; \(example) (units: ns, us, ms, s, m, h, d)")
         }
         guard let nanosecondsPerUnit = Self.configUnits.first(where: { $0.name == unit })?.nanoseconds else {
-            throw ConfigValueError("unknown unit '\(unit)' in '\(value)'; expected one of: ns, us, ms, s, m, h")
+            throw ConfigValueError("unknown unit '\(unit)' in '\(value)'; expected one of: ns, us, ms, s, m, h, d")
         }
         switch ConfigQuantity.scale(number, by: nanosecondsPerUnit) {
         case .success(let nanoseconds):

@@ -1,7 +1,42 @@
-/// The collector's `storage` section: where accepted records are written.
-public enum StorageConfig: Sendable, Hashable {
-    /// A SQLite database file (`type: sqlite`).
-    case sqlite(path: String)
+/// The collector's `storage` section: where accepted records are written, the rollup resolutions kept beside
+/// them, and how long each is kept.
+public struct StorageConfig: Sendable, Hashable {
+    public enum Backend: Sendable, Hashable {
+        /// A SQLite database file (`type: sqlite`).
+        case sqlite(path: String)
+    }
+
+    public var backend: Backend
+    /// Resolutions of the per-stream rollups (count, min, max, sum, last per interval), ascending (`rollups`).
+    public var rollups: [Duration]
+    /// How long raw records are kept (`retention.raw`); nil keeps them forever.
+    public var rawRetention: Duration?
+    /// How long the rollups of each resolution are kept (`retention.<resolution>`); absent keeps them forever.
+    public var rollupRetention: [Duration: Duration]
+
+    /// Default `rollups`: one minute and one hour.
+    public static let defaultRollups: [Duration] = [.seconds(60), .seconds(3_600)]
+    /// Default `retention.raw`: 7 days.
+    public static let defaultRawRetention: Duration = .seconds(7 * 86_400)
+    /// Default retention of the one-minute rollups: 90 days (the hourly ones are kept forever).
+    public static let defaultRollupRetention: [Duration: Duration] = [.seconds(60): .seconds(90 * 86_400)]
+
+    public init(
+        backend: Backend,
+        rollups: [Duration] = StorageConfig.defaultRollups,
+        rawRetention: Duration? = StorageConfig.defaultRawRetention,
+        rollupRetention: [Duration: Duration] = StorageConfig.defaultRollupRetention
+    ) {
+        self.backend = backend
+        self.rollups = rollups
+        self.rawRetention = rawRetention
+        self.rollupRetention = rollupRetention
+    }
+
+    /// A SQLite store with the default rollups and retention.
+    public static func sqlite(path: String) -> StorageConfig {
+        StorageConfig(backend: .sqlite(path: path))
+    }
 }
 
 extension StorageConfig {
@@ -10,15 +45,53 @@ extension StorageConfig {
         case sqlite
     }
 
-    static let keys = ["type", "path"]
+    static let keys = ["type", "path", "rollups", "retention"]
 
     init(config node: ConfigNode) throws(ConfigError) {
         let map = try node.mapping(allowedKeys: Self.keys)
         let type = try map.required("type").choice(StorageType.self, what: "storage type")
+        let backend: Backend
         switch type {
         case .sqlite:
-            let path = try map.required("path").path()
-            self = .sqlite(path: path)
+            backend = .sqlite(path: try map.required("path").path())
+        }
+        self.init(backend: backend)
+        if let list = map.optional("rollups") {
+            var rollups: [Duration] = []
+            for item in try list.sequence() {
+                let resolution = try item.positiveDuration()
+                if resolution < .seconds(1) || resolution.components.attoseconds != 0 {
+                    throw item.error("a rollup resolution is a whole number of seconds, at least 1s")
+                }
+                if let last = rollups.last, resolution <= last {
+                    throw item.error("rollup resolutions must be listed in increasing order")
+                }
+                if let last = rollups.last, resolution.components.seconds % last.components.seconds != 0 {
+                    throw item.error("each rollup resolution must be a multiple of the one before it")
+                }
+                rollups.append(resolution)
+            }
+            self.rollups = rollups
+            rollupRetention = rollupRetention.filter { rollups.contains($0.key) }
+        }
+        if let retention = map.optional("retention") {
+            for entry in try retention.freeMapping() {
+                let period: Duration?
+                if (try? entry.value.string()) == "forever" {
+                    period = nil
+                } else {
+                    period = try entry.value.positiveDuration()
+                }
+                if entry.key == "raw" {
+                    rawRetention = period
+                    continue
+                }
+                guard let resolution = try? Duration(configString: entry.key), rollups.contains(resolution) else {
+                    let known = (["raw"] + rollups.map(\.configString)).joined(separator: ", ")
+                    throw entry.keyNode.error("'\(entry.key)' is not a kept resolution; expected one of: \(known)")
+                }
+                rollupRetention[resolution] = period
+            }
         }
     }
 }

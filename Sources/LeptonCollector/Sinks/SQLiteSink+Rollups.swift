@@ -1,0 +1,225 @@
+import GRDB
+import LeptonCore
+
+/// The rollups one batch adds, per stream, resolution and interval, written with one upsert each.
+struct RollupAccumulator {
+    struct Key: Hashable {
+        var stream: Int64
+        var resolution: Int64
+        var bucket: Int64
+    }
+
+    let resolutions: [Int64]
+    private(set) var points: [Key: SeriesPoint] = [:]
+
+    init(resolutions: [Int64]) {
+        self.resolutions = resolutions
+    }
+
+    /// The start of the interval of `resolution` holding `time` (floor, also before 1970).
+    static func bucket(_ time: Int64, _ resolution: Int64) -> Int64 {
+        time - ((time % resolution) + resolution) % resolution
+    }
+
+    /// Adds one number (non-finite ones are not rolled up: they would spoil sums and means).
+    mutating func add(_ value: Double, at time: Int64, stream: Int64) {
+        guard value.isFinite else { return }
+        for resolution in resolutions {
+            let bucket = Self.bucket(time, resolution)
+            let point = SeriesPoint(
+                time: bucket,
+                count: 1,
+                min: value,
+                max: value,
+                sum: value,
+                last: value,
+                lastTime: time
+            )
+            let key = Key(stream: stream, resolution: resolution, bucket: bucket)
+            if points[key] == nil {
+                points[key] = point
+            } else {
+                points[key]!.merge(point)
+            }
+        }
+    }
+
+    func write(_ db: Database) throws {
+        guard !points.isEmpty else { return }
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO rollups (stream_id, resolution, bucket, count, min_value, max_value, sum_value,
+                    last_value, last_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (stream_id, resolution, bucket) DO UPDATE SET
+                    count = count + excluded.count,
+                    min_value = min(min_value, excluded.min_value),
+                    max_value = max(max_value, excluded.max_value),
+                    sum_value = sum_value + excluded.sum_value,
+                    last_value = CASE WHEN excluded.last_time >= last_time THEN excluded.last_value ELSE last_value END,
+                    last_time = max(last_time, excluded.last_time)
+                """
+        )
+        for (key, point) in points {
+            try upsert.execute(arguments: [
+                key.stream, key.resolution, key.bucket, point.count, point.min, point.max, point.sum, point.last,
+                point.lastTime,
+            ])
+        }
+    }
+}
+
+extension SQLiteSink {
+    public func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
+    {
+        precondition(step > 0, "step must be positive")
+        // The coarsest rollup whose intervals tile the step's.
+        let resolution = resolutions.last { $0 <= step && step % $0 == 0 }
+        let first = RollupAccumulator.bucket(from, step)
+        return try await pool.read { db in
+            guard
+                let streamID = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT id FROM streams WHERE agent = ? AND name = ?",
+                    arguments: [agent, stream]
+                )
+            else { return StoredSeries(resolution: resolution, points: []) }
+            var points: [SeriesPoint] = []
+            func fold(_ point: SeriesPoint) {
+                var point = point
+                point.time = RollupAccumulator.bucket(point.time, step)
+                if let last = points.last, last.time == point.time {
+                    points[points.count - 1].merge(point)
+                } else {
+                    points.append(point)
+                }
+            }
+            if let resolution {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT bucket, count, min_value, max_value, sum_value, last_value, last_time FROM rollups
+                        WHERE stream_id = ? AND resolution = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket
+                        """,
+                    arguments: [streamID, resolution, first, to + step - 1]
+                )
+                while let row = try rows.next() {
+                    fold(
+                        SeriesPoint(
+                            time: row[0],
+                            count: row[1],
+                            min: row[2],
+                            max: row[3],
+                            sum: row[4],
+                            last: row[5],
+                            lastTime: row[6]
+                        )
+                    )
+                }
+            } else {
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT time, value FROM samples
+                        WHERE stream_id = ? AND time >= ? AND time <= ? AND value IS NOT NULL AND abs(value) < 9e999
+                        ORDER BY time, rowid
+                        """,
+                    arguments: [streamID, first, to + step - 1]
+                )
+                while let row = try rows.next() {
+                    let time: Int64 = row[0]
+                    let value: Double = row[1]
+                    fold(
+                        SeriesPoint(
+                            time: time,
+                            count: 1,
+                            min: value,
+                            max: value,
+                            sum: value,
+                            last: value,
+                            lastTime: time
+                        )
+                    )
+                }
+            }
+            return StoredSeries(resolution: resolution, points: points.filter { $0.time <= to })
+        }
+    }
+
+    public func latest(stream: String) async throws -> [LatestRecord] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT streams.agent, streams.name, newest.time, newest.value, newest.text
+                    FROM streams JOIN samples AS newest ON newest.rowid = (
+                        SELECT rowid FROM samples WHERE stream_id = streams.id ORDER BY time DESC, rowid DESC LIMIT 1)
+                    WHERE streams.name = ? OR substr(streams.name, 1, ?) = ?
+                    ORDER BY streams.agent, streams.name
+                    """,
+                arguments: [stream, stream.utf8.count + 1, stream + ","]
+            )
+            return rows.map { row in
+                let name: String = row[1]
+                let series = (try? SeriesKey(parsing: name)) ?? SeriesKey(stream: name)
+                let value: LeptonCore.Record.Value
+                if let text: String = row[4] {
+                    value = .text(text)
+                } else {
+                    let number: Double? = row[3]
+                    value = .number(number ?? .nan)
+                }
+                return LatestRecord(
+                    agent: row[0],
+                    stream: name,
+                    record: LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: row[2], value: value)
+                )
+            }
+        }
+    }
+
+    public func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int {
+        let streamIDs = try await pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM streams") }
+        var deleted = 0
+        func nanoseconds(_ duration: Duration) -> Int64 {
+            let (seconds, overflow) = duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            return overflow ? Int64.max : seconds
+        }
+        for stream in streamIDs {
+            if let raw {
+                let cutoff = now - nanoseconds(raw)
+                deleted += try await deleteInChunks(
+                    sql: """
+                        DELETE FROM samples WHERE rowid IN (
+                            SELECT rowid FROM samples WHERE stream_id = ? AND time < ? LIMIT 5000)
+                        """,
+                    arguments: [stream, cutoff]
+                )
+            }
+            for (resolution, period) in rollups {
+                let cutoff = now - nanoseconds(period)
+                deleted += try await deleteInChunks(
+                    sql: """
+                        DELETE FROM rollups WHERE stream_id = ? AND resolution = ? AND bucket IN (
+                            SELECT bucket FROM rollups WHERE stream_id = ? AND resolution = ? AND bucket < ? LIMIT 5000)
+                        """,
+                    arguments: [stream, nanoseconds(resolution), stream, nanoseconds(resolution), cutoff]
+                )
+            }
+        }
+        return deleted
+    }
+
+    /// Runs `sql` (a DELETE of at most a few thousand rows) in its own transaction until it deletes nothing.
+    private func deleteInChunks(sql: String, arguments: StatementArguments) async throws -> Int {
+        var total = 0
+        while true {
+            let count = try await pool.write { db in
+                try db.execute(sql: sql, arguments: arguments)
+                return db.changesCount
+            }
+            total += count
+            if count == 0 { return total }
+        }
+    }
+}
