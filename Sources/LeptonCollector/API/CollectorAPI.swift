@@ -22,6 +22,7 @@ public struct CollectorAPI: Sendable {
         api.get("streams") { _, _ in try await self.streams() }
         api.get("query") { request, _ in try await self.query(request.uri.queryParameters) }
         api.get("latest") { request, _ in try await self.latest(request.uri.queryParameters) }
+        api.get("fleet") { request, _ in try await self.fleet(request.uri.queryParameters) }
     }
 
     func agents() async throws -> Response {
@@ -65,11 +66,11 @@ public struct CollectorAPI: Sendable {
         guard let agent = parameters.get("agent"), let stream = parameters.get("stream") else {
             throw HTTPError(.badRequest, message: "query needs agent= and stream=")
         }
+        if parameters.get("step") != nil {
+            return try await series(agent: agent, stream: stream, parameters)
+        }
         let from = try Self.integer(parameters, "from")
         let to = try Self.integer(parameters, "to")
-        if let step = parameters.get("step") {
-            return try await series(agent: agent, stream: stream, from: from, to: to, step: step, parameters)
-        }
         let limit = try Self.integer(parameters, "limit").map { Int($0) } ?? 1000
         guard (1...Self.maxQueryLimit).contains(limit) else {
             throw HTTPError(.badRequest, message: "limit must be between 1 and \(Self.maxQueryLimit)")
@@ -81,15 +82,17 @@ public struct CollectorAPI: Sendable {
     /// Most intervals one `step=` query may return.
     static let maxSeriesPoints: Int64 = 100_000
 
-    /// `query` with `step=`: one point per interval, the statistic `agg=` of its numbers (default `mean`).
-    func series(
-        agent: String,
-        stream: String,
-        from: Int64?,
-        to: Int64?,
-        step text: String,
-        _ parameters: Parameters
-    ) async throws -> Response {
+    /// The intervals of a `step=` request: `step`, `agg`, and `from`/`to` (default: the 1000 steps up to now).
+    struct Window {
+        var from: Int64
+        var to: Int64
+        var step: Int64
+        var stepText: String
+        var statistic: SeriesJSON.Statistic
+    }
+
+    static func window(_ parameters: Parameters) throws -> Window {
+        let text = parameters.get("step") ?? ""
         guard let step = try? Duration(configString: text), step > .zero else {
             throw HTTPError(.badRequest, message: "step must be a duration like 1m or 10s")
         }
@@ -99,21 +102,27 @@ public struct CollectorAPI: Sendable {
             let known = SeriesJSON.Statistic.allCases.map(\.rawValue).joined(separator: ", ")
             throw HTTPError(.badRequest, message: "agg must be one of: \(known)")
         }
-        let end = to ?? wallClockNanoseconds()
-        let start = from ?? end - stepNanoseconds * 999
+        let end = try integer(parameters, "to") ?? wallClockNanoseconds()
+        let start = try integer(parameters, "from") ?? end - stepNanoseconds * 999
         guard start <= end else { throw HTTPError(.badRequest, message: "from must not be after to") }
-        guard (end - start) / stepNanoseconds < Self.maxSeriesPoints else {
-            throw HTTPError(.badRequest, message: "at most \(Self.maxSeriesPoints) intervals: use a larger step")
+        guard (end - start) / stepNanoseconds < maxSeriesPoints else {
+            throw HTTPError(.badRequest, message: "at most \(maxSeriesPoints) intervals: use a larger step")
         }
-        let series = try await sink.series(agent: agent, stream: stream, from: start, to: end, step: stepNanoseconds)
+        return Window(from: start, to: end, step: stepNanoseconds, stepText: step.configString, statistic: statistic)
+    }
+
+    /// `query` with `step=`: one point per interval, the statistic `agg=` of its numbers (default `mean`).
+    func series(agent: String, stream: String, _ parameters: Parameters) async throws -> Response {
+        let window = try Self.window(parameters)
+        let series = try await sink.series(
+            agent: agent,
+            stream: stream,
+            from: window.from,
+            to: window.to,
+            step: window.step
+        )
         return try Self.json(
-            SeriesJSON(
-                agent: agent,
-                stream: stream,
-                step: step.configString,
-                agg: statistic,
-                series: series
-            )
+            SeriesJSON(agent: agent, stream: stream, step: window.stepText, agg: window.statistic, series: series)
         )
     }
 
@@ -128,7 +137,7 @@ public struct CollectorAPI: Sendable {
         return try Self.json(latest)
     }
 
-    private static func integer(_ parameters: Parameters, _ name: String) throws -> Int64? {
+    static func integer(_ parameters: Parameters, _ name: String) throws -> Int64? {
         guard let text = parameters.get(name) else { return nil }
         guard let value = Int64(text) else { throw HTTPError(.badRequest, message: "\(name) must be an integer") }
         return value
@@ -249,6 +258,19 @@ struct SeriesJSON: Encodable {
         var time: Int64
         var value: Double
         var count: Int64
+
+        init(_ point: SeriesPoint, statistic: Statistic) {
+            time = point.time
+            count = point.count
+            switch statistic {
+            case .count: value = Double(point.count)
+            case .min: value = point.min
+            case .max: value = point.max
+            case .sum: value = point.sum
+            case .mean: value = point.mean
+            case .last: value = point.last
+            }
+        }
     }
 
     var agent: String
@@ -264,18 +286,7 @@ struct SeriesJSON: Encodable {
         self.step = step
         self.agg = agg
         source = series.resolution.map { Duration.nanoseconds($0).configString } ?? "raw"
-        points = series.points.map { point in
-            let value: Double
-            switch agg {
-            case .count: value = Double(point.count)
-            case .min: value = point.min
-            case .max: value = point.max
-            case .sum: value = point.sum
-            case .mean: value = point.mean
-            case .last: value = point.last
-            }
-            return Point(time: point.time, value: value, count: point.count)
-        }
+        points = series.points.map { Point($0, statistic: agg) }
     }
 }
 

@@ -45,4 +45,46 @@ import Testing
         #expect(try await collector.get("/api/v1/latest").status == 400)
         try await collector.stop()
     }
+
+    @Test func fleetGroupsSeriesByTagOrAgent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pki = try TestPKI(directory: directory.file("pki"), agents: [])
+        let collector = try await CollectorHarness(pki: pki, databasePath: directory.file("lepton.db"))
+        let sink = collector.collector.sink
+        let (base, second) = (SQLiteRollupTests.base, SQLiteRollupTests.second)
+        func temp(_ value: Double, _ site: String, _ offset: Int64) -> Record {
+            Record(stream: "temp", tags: ["site": site], timestamp: base + offset * second, value: .number(value))
+        }
+        _ = try await sink.commit(agent: "e1", sequence: 1, records: [temp(10, "lyon", 0), temp(20, "lyon", 30)])
+        _ = try await sink.commit(agent: "e2", sequence: 1, records: [temp(30, "lyon", 10), temp(1, "paris", 5)])
+        _ = try await sink.commit(
+            agent: "e3",
+            sequence: 1,
+            records: [Record(stream: "temp", timestamp: base, value: .number(5)), temp(99, "lyon", 60)]
+        )
+        let window = "from=\(base)&to=\(base)&step=1m"
+        let bySite = try #require(
+            try await collector.get("/api/v1/fleet?stream=temp&group_by=tag:site&agg=mean&\(window)").json()
+                as? [String: Any]
+        )
+        #expect(bySite["series"] as? Int == 5, "e1 lyon, e2 lyon, e2 paris, e3 untagged, e3 lyon")
+        #expect(bySite["source"] as? String == "1m")
+        let groups = try #require(bySite["groups"] as? [[String: Any]])
+        #expect(groups.map { $0["group"] as? String } == ["", "lyon", "paris"])
+        let means = groups.map { (($0["points"] as? [[String: Any]])?.first?["value"]) as? Double }
+        #expect(means == [5, 20, 1], "lyon: (10 + 20 + 30) / 3 in the first minute; 99 falls in the next")
+
+        let byAgent = try #require(
+            try await collector.get("/api/v1/fleet?stream=temp&group_by=agent&agg=max&\(window)").json()
+                as? [String: Any]
+        )
+        let maxima = (byAgent["groups"] as? [[String: Any]])?.map {
+            (($0["points"] as? [[String: Any]])?.first?["value"]) as? Double
+        }
+        #expect(maxima == [20, 30, 5])
+        #expect(try await collector.get("/api/v1/fleet?stream=temp&group_by=site&step=1m").status == 400)
+        #expect(try await collector.get("/api/v1/fleet?group_by=agent&step=1m").status == 400)
+        try await collector.stop()
+    }
 }
