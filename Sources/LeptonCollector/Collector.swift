@@ -46,7 +46,7 @@ public struct Collector: Sendable {
             metrics: metrics,
             logger: logger
         )
-        let api = CollectorAPI(sink: store, sessions: server.sessions, reports: server.reports)
+        let api = CollectorAPI(sink: store, sessions: server.sessions, reports: server.reports, tail: server.tail)
         let http = AdminServer.make(
             listen: config.httpListen,
             metrics: metrics.registry,
@@ -68,7 +68,9 @@ public struct Collector: Sendable {
         self.running = Reloadable(config)
         self.logger = logger
         let retention = RetentionService(sink: store, storage: config.storage, logger: logger)
-        self.services = [SinkCloser(sink: store, logger: logger), retention, certificates, http, server]
+        // Stopped first: open tails end, so the HTTP server's graceful shutdown does not wait for them.
+        let tails = TailCloser(hub: server.tail)
+        self.services = [SinkCloser(sink: store, logger: logger), retention, certificates, http, server, tails]
     }
 
     private static func watchedCertificates(_ config: CollectorConfig) -> [(label: String, path: String)] {
@@ -159,6 +161,16 @@ public struct Collector: Sendable {
         )
         configuration.maximumGracefulShutdownDuration = shutdownTimeout
         return ServiceGroup(configuration: configuration)
+    }
+}
+
+/// Ends the open `/api/v1/tail` streams when the collector stops.
+struct TailCloser: Service {
+    let hub: TailHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        hub.close()
     }
 }
 

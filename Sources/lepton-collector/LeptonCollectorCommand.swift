@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LeptonCollector
 import LeptonCore
 import LeptonRuntime
@@ -9,7 +10,7 @@ struct LeptonCollectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lepton-collector",
         abstract: "Accepts Lepton agents over mutual TLS, stores their data and serves it over HTTP.",
-        subcommands: [Run.self, Check.self, Certs.self]
+        subcommands: [Run.self, Check.self, Certs.self, Query.self, Tail.self]
     )
 }
 
@@ -148,6 +149,122 @@ struct Certs: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+    }
+}
+
+/// The collector's HTTP address, for the commands that read its API.
+struct APIOption: ParsableArguments {
+    @Option(name: .long, help: "The collector's HTTP API (its http.listen address).")
+    var url = "http://127.0.0.1:9480"
+
+    func client() throws -> CollectorClient {
+        do {
+            return try CollectorClient(url: url)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Query: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print one stream's records, or its statistics per interval with --step, as a table or JSON."
+    )
+
+    @OptionGroup var api: APIOption
+
+    @Option(help: "Agent id.")
+    var agent: String
+
+    @Option(help: "Stream (series key, as /api/v1/streams lists it).")
+    var stream: String
+
+    @Option(help: "From this time: nanoseconds since the epoch.")
+    var from: Int64?
+
+    @Option(help: "Up to this time: nanoseconds since the epoch.")
+    var to: Int64?
+
+    @Option(help: "One line per interval of this length (1m, 1h…) instead of one per record.")
+    var step: String?
+
+    @Option(help: "With --step: count, min, max, sum, mean or last.")
+    var agg: String?
+
+    @Option(help: "Without --step: at most this many records.")
+    var limit: Int?
+
+    @Flag(help: "Print the API's JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let client = try api.client()
+        let path = CollectorClient.path(
+            "/api/v1/query",
+            [
+                ("agent", agent), ("stream", stream), ("from", from.map(String.init)), ("to", to.map(String.init)),
+                ("step", step), ("agg", agg), ("limit", limit.map(String.init)),
+            ]
+        )
+        do {
+            let (status, body) = try client.get(path)
+            guard status == 200 else {
+                printError("error: HTTP \(status): \(body.trimmingWhitespace)")
+                throw ExitCode(1)
+            }
+            if json {
+                print(body, terminator: "")
+            } else {
+                for line in try ClientFormat.queryLines(body) { print(line) }
+            }
+        } catch let error as CollectorClient.Failure {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Tail: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow the records the collector stores, like tail -f (Ctrl-C to stop)."
+    )
+
+    @OptionGroup var api: APIOption
+
+    @Option(help: "Only this agent's records.")
+    var agent: String?
+
+    @Option(help: "Only this stream (and its tagged series).")
+    var stream: String?
+
+    func run() async throws {
+        let client = try api.client()
+        let path = CollectorClient.path("/api/v1/tail", [("agent", agent), ("stream", stream)])
+        var pending = ""
+        var dropped = false
+        do {
+            let status = try client.stream(path) { bytes in
+                pending += String(decoding: bytes, as: UTF8.self)
+                let (lines, ended) = ClientFormat.tailLines(&pending)
+                // Unbuffered, so `tail | grep` sees each record as it comes.
+                if !lines.isEmpty { FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8)) }
+                dropped = ended
+                return !ended
+            }
+            guard status == 200 else {
+                printError("error: HTTP \(status)")
+                throw ExitCode(1)
+            }
+        } catch let error as CollectorClient.Failure {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        if dropped {
+            printError("tail: the collector dropped this reader: it fell too far behind")
+            throw ExitCode(1)
+        }
+        printError("tail: the collector closed the stream")
     }
 }
 

@@ -7,13 +7,15 @@ public struct CollectorAPI: Sendable {
     let sink: any RecordSink
     let sessions: SessionRegistry
     let reports: AgentReports
+    let tail: TailHub
     /// Upper bound of `limit` on `/api/v1/query`.
     public static let maxQueryLimit = 100_000
 
-    public init(sink: any RecordSink, sessions: SessionRegistry, reports: AgentReports) {
+    public init(sink: any RecordSink, sessions: SessionRegistry, reports: AgentReports, tail: TailHub = TailHub()) {
         self.sink = sink
         self.sessions = sessions
         self.reports = reports
+        self.tail = tail
     }
 
     public func addRoutes(to router: Router<BasicRequestContext>) {
@@ -23,6 +25,7 @@ public struct CollectorAPI: Sendable {
         api.get("query") { request, _ in try await self.query(request.uri.queryParameters) }
         api.get("latest") { request, _ in try await self.latest(request.uri.queryParameters) }
         api.get("fleet") { request, _ in try await self.fleet(request.uri.queryParameters) }
+        api.get("tail") { request, _ in self.tail(request.uri.queryParameters) }
     }
 
     func agents() async throws -> Response {
@@ -123,6 +126,17 @@ public struct CollectorAPI: Sendable {
         )
         return try Self.json(
             SeriesJSON(agent: agent, stream: stream, step: window.stepText, agg: window.statistic, series: series)
+        )
+    }
+
+    /// `tail?agent=&stream=`: server-sent events, one `record` event per stored record that matches, as it is
+    /// stored; ends with a `dropped` event if the reader falls more than `TailHub.maxPendingBytes` behind.
+    func tail(_ parameters: Parameters) -> Response {
+        let events = tail.subscribe(TailHub.Filter(agent: parameters.get("agent"), stream: parameters.get("stream")))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody(asyncSequence: events)
         )
     }
 

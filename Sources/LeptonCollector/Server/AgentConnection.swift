@@ -22,6 +22,7 @@ struct AgentConnection {
     let sink: any RecordSink
     let registry: SessionRegistry
     let reports: AgentReports
+    let tail: TailHub
     let metrics: CollectorMetrics
     var logger: Logger
 
@@ -32,6 +33,7 @@ struct AgentConnection {
         sink: any RecordSink,
         registry: SessionRegistry,
         reports: AgentReports,
+        tail: TailHub,
         metrics: CollectorMetrics,
         logger: Logger
     ) {
@@ -41,6 +43,7 @@ struct AgentConnection {
         self.sink = sink
         self.registry = registry
         self.reports = reports
+        self.tail = tail
         self.metrics = metrics
         self.logger = logger
         self.logger[metadataKey: "address"] = "\(channel.channel.remoteAddress.map(Self.describe) ?? "unknown")"
@@ -209,6 +212,7 @@ struct AgentConnection {
             switch try await sink.commit(agent: agent, sequence: batch.sequence, records: records) {
             case .stored(let skipped):
                 metrics.commitSeconds.record(ContinuousClock.now - started)
+                tail.publish(agent: agent, records: records)
                 metrics.records.increment(by: Int64(records.count))
                 metrics.batches.increment()
                 metrics.compressedBytes.increment(by: Int64(batch.body.readableBytes))

@@ -40,6 +40,8 @@ public final class AgentServer: Service {
     public let sessions = SessionRegistry()
     /// The latest record counts each agent reported (STATS).
     public let reports = AgentReports()
+    /// Readers of `/api/v1/tail`: every stored batch is offered to them.
+    public let tail = TailHub()
     /// The certificate, key and CA new connections are accepted with; a reload replaces it, and sessions
     /// already up keep theirs.
     public let tls: Reloadable<NIOSSLContext>
@@ -105,6 +107,7 @@ public final class AgentServer: Service {
                                 sink: self.sink,
                                 registry: self.sessions,
                                 reports: self.reports,
+                                tail: self.tail,
                                 metrics: self.metrics,
                                 logger: self.logger
                             ).run()
