@@ -109,6 +109,7 @@ bench: release
 	BIN_DIR=$(RELEASE_BIN) bash scripts/bench-spool.sh
 	$(RELEASE_BIN)/lepton-bench codec
 	$(RELEASE_BIN)/lepton-bench pipeline
+	$(RELEASE_BIN)/lepton-bench store
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests

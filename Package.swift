@@ -126,6 +126,7 @@ let package = Package(
             name: "lepton-bench",
             dependencies: [
                 "LeptonAgent",
+                "LeptonCollector",
                 "LeptonCore",
                 "LeptonRuntime",
                 "LeptonTestSupport",
