@@ -28,8 +28,9 @@ endif
 
 # zlib (compress-nio), SQLite (GRDB), OpenSSL headers; curl and python3 for scripts/demo.sh and scripts/bench-e2e.sh;
 # systemd for systemd-analyze, which SystemdUnitTests runs on the units in systemd/ (verify, security exposure);
-# binutils for strip (make release).
-DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd binutils libyaml-dev
+# binutils for strip (make release); libyaml-dev for the configuration loader (linked statically); chromium for
+# StatusPageTests, which load the collector's status page in headless Chromium.
+DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd binutils libyaml-dev chromium
 
 # SwiftPM links .build/release to the platform's release folder.
 RELEASE_BIN := .build/release

@@ -14,6 +14,8 @@ public struct Collector: Sendable {
     /// Where the HTTP endpoint listens, once bound.
     public let httpBound = Rendezvous<SocketAddress>()
     public let services: [any Service]
+    /// What the status page charts over time.
+    public let history: StatusHistory
     let certificates: CertificateWatch
     /// The configuration running now (the last one a reload applied).
     let running: Reloadable<CollectorConfig>
@@ -46,7 +48,22 @@ public struct Collector: Sendable {
             metrics: metrics,
             logger: logger
         )
-        let api = CollectorAPI(sink: store, sessions: server.sessions, reports: server.reports, tail: server.tail)
+        let history = StatusHistory()
+        let status = StatusPage(
+            sink: store,
+            sessions: server.sessions,
+            reports: server.reports,
+            history: history,
+            ingest: server.ingest,
+            creditWindowBytes: config.limits.creditWindowBytes
+        )
+        let api = CollectorAPI(
+            sink: store,
+            sessions: server.sessions,
+            reports: server.reports,
+            tail: server.tail,
+            status: status
+        )
         let http = AdminServer.make(
             listen: config.httpListen,
             metrics: metrics.registry,
@@ -65,12 +82,16 @@ public struct Collector: Sendable {
             logger: logger
         )
         self.certificates = certificates
+        self.history = history
         self.running = Reloadable(config)
         self.logger = logger
         let retention = RetentionService(sink: store, storage: config.storage, logger: logger)
         // Stopped first: open tails end, so the HTTP server's graceful shutdown does not wait for them.
         let tails = TailCloser(hub: server.tail)
-        self.services = [SinkCloser(sink: store, logger: logger), retention, certificates, http, server, tails]
+        let sampler = StatusSampler(history: history, ingest: server.ingest, reports: server.reports, sink: store)
+        self.services = [
+            SinkCloser(sink: store, logger: logger), retention, sampler, certificates, http, server, tails,
+        ]
     }
 
     private static func watchedCertificates(_ config: CollectorConfig) -> [(label: String, path: String)] {

@@ -8,17 +8,35 @@ public struct CollectorAPI: Sendable {
     let sessions: SessionRegistry
     let reports: AgentReports
     let tail: TailHub
+    let status: StatusPage?
     /// Upper bound of `limit` on `/api/v1/query`.
     public static let maxQueryLimit = 100_000
 
-    public init(sink: any RecordSink, sessions: SessionRegistry, reports: AgentReports, tail: TailHub = TailHub()) {
+    public init(
+        sink: any RecordSink,
+        sessions: SessionRegistry,
+        reports: AgentReports,
+        tail: TailHub = TailHub(),
+        status: StatusPage? = nil
+    ) {
         self.sink = sink
         self.sessions = sessions
         self.reports = reports
         self.tail = tail
+        self.status = status
     }
 
     public func addRoutes(to router: Router<BasicRequestContext>) {
+        if let status {
+            router.get("/") { request, _ in
+                let html = try await status.render(selected: request.uri.queryParameters.getAll("stream"))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(string: html))
+                )
+            }
+        }
         let api = router.group("api/v1")
         api.get("agents") { _, _ in try await self.agents() }
         api.get("streams") { _, _ in try await self.streams() }

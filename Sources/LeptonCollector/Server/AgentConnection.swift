@@ -23,6 +23,7 @@ struct AgentConnection {
     let registry: SessionRegistry
     let reports: AgentReports
     let tail: TailHub
+    let ingest: IngestTotals
     let metrics: CollectorMetrics
     var logger: Logger
 
@@ -34,6 +35,7 @@ struct AgentConnection {
         registry: SessionRegistry,
         reports: AgentReports,
         tail: TailHub,
+        ingest: IngestTotals,
         metrics: CollectorMetrics,
         logger: Logger
     ) {
@@ -44,6 +46,7 @@ struct AgentConnection {
         self.registry = registry
         self.reports = reports
         self.tail = tail
+        self.ingest = ingest
         self.metrics = metrics
         self.logger = logger
         self.logger[metadataKey: "address"] = "\(channel.channel.remoteAddress.map(Self.describe) ?? "unknown")"
@@ -213,6 +216,11 @@ struct AgentConnection {
             case .stored(let skipped):
                 metrics.commitSeconds.record(ContinuousClock.now - started)
                 tail.publish(agent: agent, records: records)
+                ingest.add(
+                    records: records.count,
+                    compressedBytes: batch.body.readableBytes,
+                    rawBytes: Int(batch.rawLength)
+                )
                 metrics.records.increment(by: Int64(records.count))
                 metrics.batches.increment()
                 metrics.compressedBytes.increment(by: Int64(batch.body.readableBytes))

@@ -42,6 +42,8 @@ public final class AgentServer: Service {
     public let reports = AgentReports()
     /// Readers of `/api/v1/tail`: every stored batch is offered to them.
     public let tail = TailHub()
+    /// Records and bytes stored, for the status page.
+    public let ingest = IngestTotals()
     /// The certificate, key and CA new connections are accepted with; a reload replaces it, and sessions
     /// already up keep theirs.
     public let tls: Reloadable<NIOSSLContext>
@@ -108,6 +110,7 @@ public final class AgentServer: Service {
                                 registry: self.sessions,
                                 reports: self.reports,
                                 tail: self.tail,
+                                ingest: self.ingest,
                                 metrics: self.metrics,
                                 logger: self.logger
                             ).run()
