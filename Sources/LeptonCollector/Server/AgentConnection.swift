@@ -24,6 +24,8 @@ struct AgentConnection {
     let reports: AgentReports
     let tail: TailHub
     let ingest: IngestTotals
+    /// The agent's IP address and port, as logs and the API show it.
+    let address: String
     let metrics: CollectorMetrics
     var logger: Logger
 
@@ -49,12 +51,12 @@ struct AgentConnection {
         self.ingest = ingest
         self.metrics = metrics
         self.logger = logger
-        self.logger[metadataKey: "address"] = "\(channel.channel.remoteAddress.map(Self.describe) ?? "unknown")"
+        address = channel.channel.remoteAddress.map(Self.describe) ?? "unknown"
+        self.logger[metadataKey: "address"] = "\(address)"
     }
 
     func run() async {
         let (shutdownEvents, shutdownContinuation) = AsyncStream<Event>.makeStream()
-        let address = logger[metadataKey: "address"]?.description ?? "unknown"
         guard registry.register(id: id, address: address, shutdown: { shutdownContinuation.yield(.shutdown) }) else {
             try? await channel.executeThenClose { _, outbound in
                 try await outbound.write(.goAway(Self.goAway(configuration.shutdownRetryAfter)))
