@@ -288,8 +288,12 @@ wait_ready agent "$ADMIN/readyz" "$AGENT_PID"
 
 cat <<EOF
 
+  Open the status page: $API/   (refreshes itself; charts of the agent's streams)
+
   Try, in another terminal:
 
+    $COLLECTOR_BIN tail --url $API --agent $AGENT_ID
+    $COLLECTOR_BIN query --url $API --agent $AGENT_ID --stream load.0 --step 1m --agg max
     curl -s $API/api/v1/agents
     curl -s $API/api/v1/streams
     curl -s '$API/api/v1/query?agent=$AGENT_ID&stream=load.0&limit=5'
