@@ -148,25 +148,7 @@ public struct Agent: Sendable {
     /// certificates leave the running configuration as it is; the error is logged. Returns whether it applied.
     @discardableResult
     public func reload(from path: String, logLevel: Logger.Level? = nil) -> Bool {
-        do {
-            let config = try AgentConfig.load(path: path)
-            let needsRestart = try reload(to: config)
-            LogfmtLogHandler.setLevel(logLevel ?? config.logLevel)
-            logger.info("configuration reloaded", metadata: ["path": "\(path)", "sources": "\(config.sources.count)"])
-            if !needsRestart.isEmpty {
-                logger.warning(
-                    "changed settings take effect at the next start",
-                    metadata: ["sections": "\(needsRestart.joined(separator: ","))"]
-                )
-            }
-            return true
-        } catch {
-            logger.error(
-                "reload failed; the running configuration stays",
-                metadata: ["path": "\(path)", "error": "\(error)"]
-            )
-            return false
-        }
+        reloadConfiguration(AgentConfig.self, from: path, logLevel: logLevel, logger: logger) { try reload(to: $0) }
     }
 
     /// The service group that runs the agent until SIGTERM/SIGINT (or `triggerGracefulShutdown()`), or until

@@ -121,25 +121,7 @@ public struct Collector: Sendable {
     /// certificates leave the running configuration as it is; the error is logged. Returns whether it applied.
     @discardableResult
     public func reload(from path: String, logLevel: Logger.Level? = nil) -> Bool {
-        do {
-            let config = try CollectorConfig.load(path: path)
-            let needsRestart = try reload(to: config)
-            LogfmtLogHandler.setLevel(logLevel ?? config.logLevel)
-            logger.info("configuration reloaded", metadata: ["path": "\(path)"])
-            if !needsRestart.isEmpty {
-                logger.warning(
-                    "changed settings take effect at the next start",
-                    metadata: ["sections": "\(needsRestart.joined(separator: ","))"]
-                )
-            }
-            return true
-        } catch {
-            logger.error(
-                "reload failed; the running configuration stays",
-                metadata: ["path": "\(path)", "error": "\(error)"]
-            )
-            return false
-        }
+        reloadConfiguration(CollectorConfig.self, from: path, logLevel: logLevel, logger: logger) { try reload(to: $0) }
     }
 
     /// The service group that runs the collector: until SIGTERM/SIGINT (the executable) or until

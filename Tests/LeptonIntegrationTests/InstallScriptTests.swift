@@ -196,17 +196,7 @@ import Testing
 
     /// Runs `bash scripts/SCRIPT arguments…`; its exit status and its stdout and stderr together.
     static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [(scripts as NSString).appendingPathComponent(script)] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runProgram("/bin/bash", [(scripts as NSString).appendingPathComponent(script)] + arguments)
     }
 
     static func repository(_ path: String) -> String {

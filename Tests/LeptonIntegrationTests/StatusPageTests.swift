@@ -14,20 +14,11 @@ import Testing
 
     /// Runs headless Chromium with `arguments` and the page at `url`; its standard output.
     static func chromium(_ arguments: [String], url: String, profile: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
-        process.arguments =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--user-data-dir=\(profile)", "--window-size=1280,1400",
-            ] + arguments + [url]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let options = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--user-data-dir=\(profile)", "--window-size=1280,1400",
+        ]
+        return try runProgram("/usr/bin/chromium", options + arguments + [url], includingStandardError: false).output
     }
 
     @Test func chromiumRendersTheChartsAndTheAgentTable() async throws {

@@ -62,6 +62,11 @@ public struct SeriesPoint: Hashable, Sendable {
         self.lastTime = lastTime
     }
 
+    /// The point of one value taken at `time`, in the interval starting at `interval`.
+    public init(value: Double, at time: Int64, interval: Int64) {
+        self.init(time: interval, count: 1, min: value, max: value, sum: value, last: value, lastTime: time)
+    }
+
     public var mean: Double { sum / Double(count) }
 
     /// Folds `other` (a later or earlier part of the same interval) into this point.

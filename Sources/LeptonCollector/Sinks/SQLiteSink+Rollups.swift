@@ -26,15 +26,7 @@ struct RollupAccumulator {
         guard value.isFinite else { return }
         for resolution in resolutions {
             let bucket = Self.bucket(time, resolution)
-            let point = SeriesPoint(
-                time: bucket,
-                count: 1,
-                min: value,
-                max: value,
-                sum: value,
-                last: value,
-                lastTime: time
-            )
+            let point = SeriesPoint(value: value, at: time, interval: bucket)
             let key = Key(stream: stream, resolution: resolution, bucket: bucket)
             if points[key] == nil {
                 points[key] = point
@@ -129,17 +121,7 @@ extension SQLiteSink {
                 while let row = try rows.next() {
                     let time: Int64 = row[0]
                     let value: Double = row[1]
-                    fold(
-                        SeriesPoint(
-                            time: time,
-                            count: 1,
-                            min: value,
-                            max: value,
-                            sum: value,
-                            last: value,
-                            lastTime: time
-                        )
-                    )
+                    fold(SeriesPoint(value: value, at: time, interval: time))
                 }
             }
             return StoredSeries(resolution: resolution, points: points.filter { $0.time <= to })

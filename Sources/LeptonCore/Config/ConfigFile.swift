@@ -1,5 +1,10 @@
+import Logging
+
 /// A configuration file format: YAML text parsed strictly into a validated value.
 public protocol ConfigFile {
+    /// `log.level`.
+    var logLevel: Logger.Level { get }
+
     /// Parses and validates configuration text; `file` names it in errors, relative paths resolve against
     /// `baseDirectory`, and with `checkFiles` the files it names must exist and be readable.
     static func parse(yaml: String, file: String, baseDirectory: String, checkFiles: Bool) throws(ConfigError) -> Self

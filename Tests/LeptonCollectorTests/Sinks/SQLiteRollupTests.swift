@@ -39,6 +39,17 @@ import Testing
         SeriesPoint(time: base + minute, count: 3, min: -3, max: 4, sum: 3, last: -3, lastTime: base + 119 * second),
     ]
 
+    /// Both minutes in one interval.
+    static let expectedTwoMinutes = SeriesPoint(
+        time: base,
+        count: 6,
+        min: -3,
+        max: 7,
+        sum: 16,
+        last: -3,
+        lastTime: base + 119 * second
+    )
+
     @Test func minuteRollupsAreExactAndSurviveAReopen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -73,19 +84,7 @@ import Testing
             step: 2 * Self.minute
         )
         #expect(both.resolution == Self.minute)
-        #expect(
-            both.points == [
-                SeriesPoint(
-                    time: Self.base,
-                    count: 6,
-                    min: -3,
-                    max: 7,
-                    sum: 16,
-                    last: -3,
-                    lastTime: Self.base + 119 * Self.second
-                )
-            ]
-        )
+        #expect(both.points == [Self.expectedTwoMinutes])
         // 30 s is finer than any rollup: computed from the records, with the same rules.
         let halves = try await reopened.series(
             agent: "a",
@@ -150,19 +149,7 @@ import Testing
             step: 2 * Self.minute
         )
         #expect(both.resolution == 2 * Self.minute)
-        #expect(
-            both.points == [
-                SeriesPoint(
-                    time: Self.base,
-                    count: 6,
-                    min: -3,
-                    max: 7,
-                    sum: 16,
-                    last: -3,
-                    lastTime: Self.base + 119 * Self.second
-                )
-            ]
-        )
+        #expect(both.points == [Self.expectedTwoMinutes])
         try await second.close()
     }
 
