@@ -90,7 +90,8 @@ public struct Collector: Sendable {
         let tails = TailCloser(hub: server.tail)
         let sampler = StatusSampler(history: history, ingest: server.ingest, reports: server.reports, sink: store)
         self.services = [
-            SinkCloser(sink: store, logger: logger), retention, sampler, certificates, http, server, tails,
+            SinkCloser(sink: store, logger: logger), retention, BlockSealer(sink: store, logger: logger), sampler,
+            certificates, http, server, tails,
         ]
     }
 

@@ -95,6 +95,10 @@ public final class FlakySink: RecordSink {
         try await wrapped.applyRetention(now: now, raw: raw, rollups: rollups)
     }
 
+    public func compact(now: Int64) async throws -> Int {
+        try await wrapped.compact(now: now)
+    }
+
     public func close() async throws {
         try await wrapped.close()
     }

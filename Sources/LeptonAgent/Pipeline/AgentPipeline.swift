@@ -216,17 +216,8 @@ public struct AgentPipeline: Service {
         }
     }
 
-    /// Columns for batches that are mostly numbers (sensor samples: a byte or two per sample), rows for text.
-    static func encoding(for records: [Record]) -> BatchEncoding {
-        var numbers = 0
-        for record in records {
-            if case .number = record.value { numbers += 1 }
-        }
-        return numbers * 2 >= records.count ? .columnarV1 : .rowV1
-    }
-
     private func seal(_ batch: Batcher.Batch, _ input: Input) async throws {
-        let encoding = Self.encoding(for: batch.records)
+        let encoding = BatchEncoding.preferred(for: batch.records)
         let frame = try BatchCodec.encode(batch.records, sequence: 0, encoding: encoding)
         let spool = spool
         let source = input.source.name

@@ -36,6 +36,9 @@ public protocol RecordSink: Sendable {
     /// a stream and a few thousand rows at a time so ingest is never held up for long. Returns the rows deleted.
     func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int
 
+    /// Moves older records into compressed blocks (a store without them does nothing). Returns the records moved.
+    func compact(now: Int64) async throws -> Int
+
     /// Flushes and releases the store.
     func close() async throws
 }

@@ -118,10 +118,32 @@ extension SQLiteSink {
                         """,
                     arguments: [streamID, first, to + step - 1]
                 )
+                // The head's numbers and the blocks', in time order (a block's first at equal times).
+                var numbers: [(time: Int64, value: Double)] = []
+                let end = to + step - 1
+                for block in try Self.blocks(db, streamID: streamID, from: first, to: end) {
+                    for record in try block.records(stream: stream) where (first...end).contains(record.timestamp) {
+                        if case .number(let value) = record.value, value.isFinite {
+                            numbers.append((record.timestamp, value))
+                        }
+                    }
+                }
+                var head: [(time: Int64, value: Double)] = []
                 while let row = try rows.next() {
-                    let time: Int64 = row[0]
-                    let value: Double = row[1]
-                    fold(SeriesPoint(value: value, at: time, interval: time))
+                    head.append((row[0], row[1]))
+                }
+                numbers.sort { $0.time < $1.time }
+                var (i, j) = (0, 0)
+                while i < numbers.count || j < head.count {
+                    let number: (time: Int64, value: Double)
+                    if j >= head.count || (i < numbers.count && numbers[i].time <= head[j].time) {
+                        number = numbers[i]
+                        i += 1
+                    } else {
+                        number = head[j]
+                        j += 1
+                    }
+                    fold(SeriesPoint(value: number.value, at: number.time, interval: number.time))
                 }
             }
             return StoredSeries(resolution: resolution, points: points.filter { $0.time <= to })
@@ -130,33 +152,40 @@ extension SQLiteSink {
 
     public func latest(stream: String) async throws -> [LatestRecord] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(
+            let streams = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT streams.agent, streams.name, newest.time, newest.value, newest.text
-                    FROM streams JOIN samples AS newest ON newest.rowid = (
-                        SELECT rowid FROM samples WHERE stream_id = streams.id ORDER BY time DESC, rowid DESC LIMIT 1)
-                    WHERE streams.name = ? OR substr(streams.name, 1, ?) = ?
-                    ORDER BY streams.agent, streams.name
+                    SELECT id, agent, name FROM streams WHERE name = ? OR substr(name, 1, ?) = ?
+                    ORDER BY agent, name
                     """,
                 arguments: [stream, stream.utf8.count + 1, stream + ","]
             )
-            return rows.map { row in
-                let name: String = row[1]
+            var latest: [LatestRecord] = []
+            for row in streams {
+                let (id, agent, name): (Int64, String, String) = (row[0], row[1], row[2])
                 let series = (try? SeriesKey(parsing: name)) ?? SeriesKey(stream: name)
-                let value: LeptonCore.Record.Value
-                if let text: String = row[4] {
-                    value = .text(text)
-                } else {
-                    let number: Double? = row[3]
-                    value = .number(number ?? .nan)
+                let head = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT time, value, text FROM samples WHERE stream_id = ? ORDER BY time DESC, rowid DESC LIMIT 1",
+                    arguments: [id]
+                ).map { Self.record($0, series: series) }
+                // The newest block may hold a newer record than the head (a late record, the head just sealed).
+                let block = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT first_time, last_time, count, encoding, compression, raw_length, checksum, body
+                        FROM blocks WHERE stream_id = ? ORDER BY last_time DESC, rowid DESC LIMIT 1
+                        """,
+                    arguments: [id]
+                ).map(StoredBlock.init)
+                var newest = head
+                if let block, block.lastTime > head?.timestamp ?? Int64.min {
+                    newest = try block.records(stream: name).last { $0.timestamp == block.lastTime }
                 }
-                return LatestRecord(
-                    agent: row[0],
-                    stream: name,
-                    record: LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: row[2], value: value)
-                )
+                if let newest { latest.append(LatestRecord(agent: agent, stream: name, record: newest)) }
             }
+            return latest
         }
     }
 
@@ -174,6 +203,16 @@ extension SQLiteSink {
                     sql: """
                         DELETE FROM samples WHERE rowid IN (
                             SELECT rowid FROM samples WHERE stream_id = ? AND time < ? LIMIT 5000)
+                        """,
+                    arguments: [stream, cutoff]
+                )
+            }
+            if let raw {
+                let cutoff = now - nanoseconds(raw)
+                deleted += try await deleteInChunks(
+                    sql: """
+                        DELETE FROM blocks WHERE rowid IN (
+                            SELECT rowid FROM blocks WHERE stream_id = ? AND last_time < ? LIMIT 50)
                         """,
                     arguments: [stream, cutoff]
                 )

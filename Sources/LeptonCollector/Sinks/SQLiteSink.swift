@@ -61,6 +61,22 @@ public final class SQLiteSink: RecordSink {
                 """,
             arguments: ["r": resolution]
         )
+        // And the records already sealed in blocks.
+        let blocks = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT stream_id, first_time, last_time, count, encoding, compression, raw_length, checksum, body
+                FROM blocks
+                """
+        )
+        var rollups = RollupAccumulator(resolutions: [resolution])
+        while let row = try blocks.next() {
+            let streamID: Int64 = row["stream_id"]
+            for record in try StoredBlock(row).records(stream: "") {
+                if case .number(let value) = record.value { rollups.add(value, at: record.timestamp, stream: streamID) }
+            }
+        }
+        try rollups.write(db)
     }
 
     /// The schema's history. Internal so tests can build a database of an older version (`migrate(_:upTo:)`).
@@ -122,6 +138,25 @@ public final class SQLiteSink: RecordSink {
                         PRIMARY KEY (stream_id, resolution, bucket)
                     ) WITHOUT ROWID;
                     CREATE TABLE rollup_resolutions (resolution INTEGER PRIMARY KEY NOT NULL);
+                    """
+            )
+        }
+        // Compressed blocks of a stream's older records (see SQLiteSink+Blocks.swift); `samples` keeps the newest.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE blocks (
+                        stream_id INTEGER NOT NULL REFERENCES streams(id),
+                        first_time INTEGER NOT NULL,
+                        last_time INTEGER NOT NULL,
+                        count INTEGER NOT NULL,
+                        encoding INTEGER NOT NULL,
+                        compression INTEGER NOT NULL,
+                        raw_length INTEGER NOT NULL,
+                        checksum INTEGER NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    CREATE INDEX blocks_by_stream_time ON blocks (stream_id, first_time);
                     """
             )
         }
@@ -278,35 +313,81 @@ public final class SQLiteSink: RecordSink {
         limit: Int
     ) async throws -> [LeptonCore.Record] {
         try await pool.read { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT samples.time, samples.value, samples.text FROM samples
-                    JOIN streams ON streams.id = samples.stream_id
-                    WHERE streams.agent = ? AND streams.name = ? AND samples.time >= ? AND samples.time <= ?
-                    ORDER BY samples.time, samples.rowid LIMIT ?
-                    """,
-                arguments: [agent, stream, from ?? Int64.min, to ?? Int64.max, limit]
-            )
-            // `stream` is a series key: the name, with the stream's tags if it has any.
-            let series = (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
+            guard let streamID = try Self.streamID(db, agent: agent, stream: stream) else { return [] }
+            let (low, high) = (from ?? Int64.min, to ?? Int64.max)
+            // Blocks hold the older records, in time order of their first record; a block's records come before
+            // the head's at the same time (they arrived earlier). Stop once `limit` records precede the next block.
             var records: [LeptonCore.Record] = []
-            while let row = try rows.next() {
-                let time: Int64 = row[0]
-                let value: LeptonCore.Record.Value
-                if let text: String = row[2] {
-                    value = .text(text)
-                } else {
-                    // SQLite stores NaN as NULL.
-                    let number: Double? = row[1]
-                    value = .number(number ?? .nan)
-                }
-                records.append(
-                    LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: time, value: value)
-                )
+            for block in try Self.blocks(db, streamID: streamID, from: low, to: high) {
+                if records.count >= limit, let last = records.last, block.firstTime > last.timestamp { break }
+                let inRange = try block.records(stream: stream).filter { (low...high).contains($0.timestamp) }
+                records = Self.merged(records, inRange, limit: limit)
             }
-            return records
+            let head = try Self.headRecords(db, streamID: streamID, stream: stream, from: low, to: high, limit: limit)
+            return Self.merged(records, head, limit: limit)
         }
+    }
+
+    /// `first` and `second` (each in time order) merged by time, `first`'s records first at equal times, cut at
+    /// `limit`.
+    static func merged(_ first: [LeptonCore.Record], _ second: [LeptonCore.Record], limit: Int) -> [LeptonCore.Record] {
+        var result: [LeptonCore.Record] = []
+        result.reserveCapacity(min(limit, first.count + second.count))
+        var (i, j) = (0, 0)
+        while result.count < limit && (i < first.count || j < second.count) {
+            if j >= second.count || (i < first.count && first[i].timestamp <= second[j].timestamp) {
+                result.append(first[i])
+                i += 1
+            } else {
+                result.append(second[j])
+                j += 1
+            }
+        }
+        return result
+    }
+
+    static func streamID(_ db: Database, agent: String, stream: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT id FROM streams WHERE agent = ? AND name = ?", arguments: [agent, stream])
+    }
+
+    /// Records of the head (`samples`) of one stream in `[from, to]`, in time then arrival order.
+    static func headRecords(
+        _ db: Database,
+        streamID: Int64,
+        stream: String,
+        from: Int64,
+        to: Int64,
+        limit: Int
+    ) throws -> [LeptonCore.Record] {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT time, value, text FROM samples WHERE stream_id = ? AND time >= ? AND time <= ?
+                ORDER BY time, rowid LIMIT ?
+                """,
+            arguments: [streamID, from, to, limit]
+        )
+        // `stream` is a series key: the name, with the stream's tags if it has any.
+        let series = (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
+        var records: [LeptonCore.Record] = []
+        while let row = try rows.next() {
+            records.append(Self.record(row, series: series))
+        }
+        return records
+    }
+
+    /// A `samples` row (`time, value, text`) as a record of `series`.
+    static func record(_ row: Row, series: SeriesKey) -> LeptonCore.Record {
+        let time: Int64 = row[0]
+        let value: LeptonCore.Record.Value
+        if let text: String = row[2] {
+            value = .text(text)
+        } else {
+            // SQLite stores NaN as NULL.
+            let number: Double? = row[1]
+            value = .number(number ?? .nan)
+        }
+        return LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: time, value: value)
     }
 
     /// Folds the write-ahead log back into the database file, then closes it.

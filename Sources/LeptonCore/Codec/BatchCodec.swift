@@ -101,3 +101,14 @@ public struct BatchDecodingError: Error, Hashable, Sendable, CustomStringConvert
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+extension BatchEncoding {
+    /// Columns for records that are mostly numbers (sensor samples: a byte or two per sample), rows for text.
+    public static func preferred(for records: [Record]) -> BatchEncoding {
+        var numbers = 0
+        for record in records {
+            if case .number = record.value { numbers += 1 }
+        }
+        return numbers * 2 >= records.count ? .columnarV1 : .rowV1
+    }
+}

@@ -75,7 +75,79 @@ struct StoreBenchmark: AsyncParsableCommand {
         try await sink.close()
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
-        printError("store: queries over one stream's \(hourCount) h")
+        printError("store: queries over one stream's \(hourCount) h, from rows")
+        let rowQueries = try await Self.queries(path: path, seconds: seconds, base: base)
+        printError("store: sealing the records into blocks")
+        let sealer = try SQLiteSink(path: path)
+        let sealStart = clock.now
+        let sealed = try await sealer.compact(now: base + Int64(seconds + 7_200) * 1_000_000_000)
+        let sealing = clock.now - sealStart
+        try await sealer.vacuum()
+        try await sealer.close()
+        let blockBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        printError("store: the same queries, from blocks")
+        let blockQueries = try await Self.queries(path: path, seconds: seconds, base: base)
+        var rows: [String] = []
+        for (row, block) in zip(rowQueries, blockQueries) {
+            rows.append(
+                ReportText.row([row.name, ReportText.grouped(row.count), row.milliseconds, block.milliseconds])
+            )
+        }
+        let rate = Double(samples) / ingest.inSeconds
+        let report = ReportText.document(
+            title: "# lepton-bench store",
+            header: ReportText.header(
+                machine: .current(),
+                details: "\(streamCount) streams × \(hourCount) h at 1 Hz, batches of 1,000 records, rollups 1m and 1h"
+            ),
+            sections: [
+                [
+                    ReportText.row(["ingest", "value"]),
+                    ReportText.row(["---", "---:"]),
+                    ReportText.row(["samples", ReportText.grouped(samples)]),
+                    ReportText.row([
+                        "ingest rate (records/s, one writer, synchronous=FULL)", ReportText.grouped(Int(rate)),
+                    ]),
+                    ReportText.row([
+                        "database size, one row per record", String(format: "%.1f MB", Double(bytes) / 1e6),
+                    ]),
+                    ReportText.row([
+                        "bytes on disk per sample (records + rollups + indexes)",
+                        String(format: "%.1f", Double(bytes) / Double(samples)),
+                    ]),
+                    ReportText.row([
+                        "sealing into blocks (records/s)", ReportText.grouped(Int(Double(sealed) / sealing.inSeconds)),
+                    ]),
+                    ReportText.row([
+                        "database size, blocks (after VACUUM)", String(format: "%.1f MB", Double(blockBytes) / 1e6),
+                    ]),
+                    ReportText.row([
+                        "bytes on disk per sample, blocks (+ rollups)",
+                        String(format: "%.2f", Double(blockBytes) / Double(samples)),
+                    ]),
+                ],
+                [
+                    ReportText.row([
+                        "query over one stream's \(hourCount) h (median of 7)", "rows returned", "ms, rows",
+                        "ms, blocks",
+                    ]),
+                    ReportText.row(["---", "---:", "---:", "---:"]),
+                ] + rows,
+            ]
+        )
+        print(report)
+    }
+}
+
+extension StoreBenchmark {
+    struct Timed {
+        var name: String
+        var count: Int
+        var milliseconds: String
+    }
+
+    /// One stream's whole range four ways, each the median of seven runs.
+    static func queries(path: String, seconds: Int, base: Int64) async throws -> [Timed] {
         let reader = try SQLiteSink(path: path)
         let rawOnly = try SQLiteSink(path: path, rollups: [])
         let end = base + Int64(seconds) * 1_000_000_000 - 1
@@ -108,7 +180,8 @@ struct StoreBenchmark: AsyncParsableCommand {
                 }
             ),
         ]
-        var rows: [String] = []
+        let clock = ContinuousClock()
+        var results: [Timed] = []
         for (name, query) in queries {
             var times: [Duration] = []
             var count = 0
@@ -118,40 +191,12 @@ struct StoreBenchmark: AsyncParsableCommand {
                 times.append(clock.now - start)
             }
             let median = times.sorted()[times.count / 2]
-            rows.append(
-                ReportText.row([name, ReportText.grouped(count), String(format: "%.2f", median.inSeconds * 1_000)])
+            results.append(
+                Timed(name: name, count: count, milliseconds: String(format: "%.2f", median.inSeconds * 1_000))
             )
         }
         try await reader.close()
         try await rawOnly.close()
-
-        let rate = Double(samples) / ingest.inSeconds
-        let report = ReportText.document(
-            title: "# lepton-bench store",
-            header: ReportText.header(
-                machine: .current(),
-                details: "\(streamCount) streams × \(hourCount) h at 1 Hz, batches of 1,000 records, rollups 1m and 1h"
-            ),
-            sections: [
-                [
-                    ReportText.row(["ingest", "value"]),
-                    ReportText.row(["---", "---:"]),
-                    ReportText.row(["samples", ReportText.grouped(samples)]),
-                    ReportText.row([
-                        "ingest rate (records/s, one writer, synchronous=FULL)", ReportText.grouped(Int(rate)),
-                    ]),
-                    ReportText.row(["database size", String(format: "%.1f MB", Double(bytes) / 1e6)]),
-                    ReportText.row([
-                        "bytes on disk per sample (records + rollups + indexes)",
-                        String(format: "%.1f", Double(bytes) / Double(samples)),
-                    ]),
-                ],
-                [
-                    ReportText.row(["query over one stream's \(hourCount) h", "rows returned", "median ms (7 runs)"]),
-                    ReportText.row(["---", "---:", "---:"]),
-                ] + rows,
-            ]
-        )
-        print(report)
+        return results
     }
 }

@@ -27,3 +27,22 @@ struct RetentionService: Service {
         }
     }
 }
+
+/// Seals older records into compressed blocks every `interval` (first one `interval` after start), one block per
+/// transaction so ingest never waits long behind it.
+struct BlockSealer: Service {
+    let sink: any RecordSink
+    let logger: Logger
+    var interval: Duration = .seconds(60)
+
+    func run() async throws {
+        for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
+            do {
+                let moved = try await sink.compact(now: wallClockNanoseconds())
+                if moved > 0 { logger.debug("records sealed into blocks", metadata: ["records": "\(moved)"]) }
+            } catch {
+                logger.warning("sealing blocks failed; trying again later", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
