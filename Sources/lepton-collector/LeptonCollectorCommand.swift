@@ -183,6 +183,9 @@ struct Query: AsyncParsableCommand {
     @Option(help: "From this time: nanoseconds since the epoch.")
     var from: Int64?
 
+    @Option(help: "From this long ago, like 1h or 7d (instead of --from).")
+    var since: String?
+
     @Option(help: "Up to this time: nanoseconds since the epoch.")
     var to: Int64?
 
@@ -198,12 +201,23 @@ struct Query: AsyncParsableCommand {
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
 
+    func validate() throws {
+        if since != nil && from != nil { throw ValidationError("give --from or --since, not both") }
+        if let since, (try? Duration(configString: since)) == nil {
+            throw ValidationError("--since must be a duration like 1h or 7d")
+        }
+    }
+
     func run() async throws {
         let client = try api.client()
+        var start = from
+        if let since, let ago = try? Duration(configString: since) {
+            start = wallClockNanoseconds() - ago.components.seconds * 1_000_000_000
+        }
         let path = CollectorClient.path(
             "/api/v1/query",
             [
-                ("agent", agent), ("stream", stream), ("from", from.map(String.init)), ("to", to.map(String.init)),
+                ("agent", agent), ("stream", stream), ("from", start.map(String.init)), ("to", to.map(String.init)),
                 ("step", step), ("agg", agg), ("limit", limit.map(String.init)),
             ]
         )

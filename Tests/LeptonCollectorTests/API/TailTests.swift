@@ -91,6 +91,20 @@ import Testing
             ]
         )
 
+        // --since: from that long ago (the record is at `base`; a minute more than its age reaches it).
+        let age = (wallClockNanoseconds() - base) / 1_000_000_000 + 60
+        let recent = try ChildProcess(
+            "lepton-collector",
+            ["query", "--url", url, "--agent", "edge-01", "--stream", "temp,site=lyon", "--since", "\(age)s"],
+            directory: directory.path
+        )
+        #expect(await recent.wait() == 0, "\(recent.errorOutput)")
+        #expect(
+            recent.output.split(separator: "\n") == [
+                "time                      value", "2026-11-29T00:00:00.000Z  21.5",
+            ]
+        )
+
         let missing = try ChildProcess(
             "lepton-collector",
             ["query", "--url", url, "--agent", "a"],
