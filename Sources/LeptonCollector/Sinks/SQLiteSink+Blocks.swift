@@ -14,6 +14,9 @@ extension SQLiteSink {
 
     /// One stored block.
     struct StoredBlock {
+        /// The columns `init(_:)` reads.
+        static let columns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
+
         var firstTime: Int64
         var lastTime: Int64
         var frame: Message.BatchFrame
@@ -47,7 +50,7 @@ extension SQLiteSink {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT first_time, last_time, count, encoding, compression, raw_length, checksum, body FROM blocks
+                SELECT \(StoredBlock.columns) FROM blocks
                 WHERE stream_id = ? AND first_time <= ? AND last_time >= ? ORDER BY first_time, rowid
                 """,
             arguments: [streamID, to, from]
@@ -74,21 +77,13 @@ extension SQLiteSink {
     static func sealBlock(_ db: Database, streamID: Int64, now: Int64) throws -> Int {
         let rows = try Row.fetchAll(
             db,
-            sql: "SELECT rowid, time, value, text FROM samples WHERE stream_id = ? ORDER BY time, rowid LIMIT ?",
+            sql: "SELECT time, value, text, rowid FROM samples WHERE stream_id = ? ORDER BY time, rowid LIMIT ?",
             arguments: [streamID, blockRecords]
         )
         let cutoff = now - headAge
-        let chosen = rows.count == blockRecords ? rows[...] : rows.prefix { ($0[1] as Int64) < cutoff }
+        let chosen = rows.count == blockRecords ? rows[...] : rows.prefix { ($0[0] as Int64) < cutoff }
         guard !chosen.isEmpty else { return 0 }
-        let records = chosen.map { row -> LeptonCore.Record in
-            let value: LeptonCore.Record.Value
-            if let text: String = row[3] {
-                value = .text(text)
-            } else {
-                value = .number((row[2] as Double?) ?? .nan)
-            }
-            return LeptonCore.Record(stream: "", timestamp: row[1], value: value)
-        }
+        let records = chosen.map { Self.record($0, series: SeriesKey(stream: "")) }
         let frame = try BatchCodec.encode(
             records,
             sequence: 0,
@@ -106,7 +101,7 @@ extension SQLiteSink {
                 Data(frame.body.readableBytesView),
             ]
         )
-        let rowids = chosen.map { $0[0] as Int64 }
+        let rowids = chosen.map { $0[3] as Int64 }
         for start in stride(from: 0, to: rowids.count, by: 500) {
             let slice = rowids[start..<min(start + 500, rowids.count)]
             try db.execute(

@@ -69,13 +69,9 @@ extension SQLiteSink {
         let resolution = resolutions.last { $0 <= step && step % $0 == 0 }
         let first = RollupAccumulator.bucket(from, step)
         return try await pool.read { db in
-            guard
-                let streamID = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT id FROM streams WHERE agent = ? AND name = ?",
-                    arguments: [agent, stream]
-                )
-            else { return StoredSeries(resolution: resolution, points: []) }
+            guard let streamID = try Self.streamID(db, agent: agent, stream: stream) else {
+                return StoredSeries(resolution: resolution, points: [])
+            }
             var points: [SeriesPoint] = []
             func fold(_ point: SeriesPoint) {
                 var point = point
@@ -109,41 +105,25 @@ extension SQLiteSink {
                     )
                 }
             } else {
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT time, value FROM samples
-                        WHERE stream_id = ? AND time >= ? AND time <= ? AND value IS NOT NULL AND abs(value) < 9e999
-                        ORDER BY time, rowid
-                        """,
-                    arguments: [streamID, first, to + step - 1]
-                )
-                // The head's numbers and the blocks', in time order (a block's first at equal times).
-                var numbers: [(time: Int64, value: Double)] = []
+                // The blocks' records and the head's, in time order (a block's first at equal times).
                 let end = to + step - 1
+                var sealed: [LeptonCore.Record] = []
                 for block in try Self.blocks(db, streamID: streamID, from: first, to: end) {
-                    for record in try block.records(stream: stream) where (first...end).contains(record.timestamp) {
-                        if case .number(let value) = record.value, value.isFinite {
-                            numbers.append((record.timestamp, value))
-                        }
-                    }
+                    sealed += try block.records(stream: stream).filter { (first...end).contains($0.timestamp) }
                 }
-                var head: [(time: Int64, value: Double)] = []
-                while let row = try rows.next() {
-                    head.append((row[0], row[1]))
-                }
-                numbers.sort { $0.time < $1.time }
-                var (i, j) = (0, 0)
-                while i < numbers.count || j < head.count {
-                    let number: (time: Int64, value: Double)
-                    if j >= head.count || (i < numbers.count && numbers[i].time <= head[j].time) {
-                        number = numbers[i]
-                        i += 1
-                    } else {
-                        number = head[j]
-                        j += 1
+                sealed.sort { $0.timestamp < $1.timestamp }
+                let head = try Self.headRecords(
+                    db,
+                    streamID: streamID,
+                    stream: stream,
+                    from: first,
+                    to: end,
+                    limit: Int.max
+                )
+                for record in Self.merged(sealed, head, limit: Int.max) {
+                    if case .number(let value) = record.value, value.isFinite {
+                        fold(SeriesPoint(value: value, at: record.timestamp, interval: record.timestamp))
                     }
-                    fold(SeriesPoint(value: number.value, at: number.time, interval: number.time))
                 }
             }
             return StoredSeries(resolution: resolution, points: points.filter { $0.time <= to })
@@ -174,8 +154,8 @@ extension SQLiteSink {
                 let block = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT first_time, last_time, count, encoding, compression, raw_length, checksum, body
-                        FROM blocks WHERE stream_id = ? ORDER BY last_time DESC, rowid DESC LIMIT 1
+                        SELECT \(StoredBlock.columns) FROM blocks WHERE stream_id = ?
+                        ORDER BY last_time DESC, rowid DESC LIMIT 1
                         """,
                     arguments: [id]
                 ).map(StoredBlock.init)

@@ -65,8 +65,7 @@ public final class SQLiteSink: RecordSink {
         let blocks = try Row.fetchCursor(
             db,
             sql: """
-                SELECT stream_id, first_time, last_time, count, encoding, compression, raw_length, checksum, body
-                FROM blocks
+                SELECT stream_id, \(StoredBlock.columns) FROM blocks
                 """
         )
         var rollups = RollupAccumulator(resolutions: [resolution])

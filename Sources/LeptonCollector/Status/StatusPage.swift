@@ -58,10 +58,13 @@ public struct StatusPage: Sendable {
         html += "<h2>Agents</h2><table class=\"agents\"><thead><tr><th>agent</th><th>state</th><th>address</th>"
         html += "<th>records/s</th><th>records stored</th><th>credit</th><th>reduction level</th><th>lag</th>"
         html += "<th>last seen</th><th>dropped</th><th>pending</th></tr></thead><tbody>"
-        let ids = Set(stored.map(\.id)).union(connected).union(latest.keys).sorted()
+        let storedByID = Dictionary(stored.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Most recent session first: the one shown for an agent connected twice.
+        let sessionByAgent = Dictionary(live.map { ($0.agent, $0) }, uniquingKeysWith: { first, _ in first })
+        let ids = Set(storedByID.keys).union(connected).union(latest.keys).sorted()
         for id in ids {
-            let agent = stored.first { $0.id == id }
-            let session = live.first { $0.agent == id }
+            let agent = storedByID[id]
+            let session = sessionByAgent[id]
             let report = latest[id]
             let dropped = report?.stats.sources.reduce(UInt64(0)) { total, source in
                 source.dropped.reduce(total) { $0 &+ $1.count }
