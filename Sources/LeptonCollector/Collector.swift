@@ -1,3 +1,4 @@
+import Foundation
 import LeptonCore
 import LeptonRuntime
 import Logging
@@ -27,7 +28,15 @@ public struct Collector: Sendable {
             store = sink
         } else {
             switch config.storage.backend {
-            case .sqlite(let path): store = try SQLiteSink(path: path, rollups: config.storage.rollups)
+            case .sqlite(let path):
+                store = try SQLiteSink(path: path, rollups: config.storage.rollups)
+            case .postgres(let postgres):
+                store = try PostgresSink(
+                    storage: postgres,
+                    password: try postgres.passwordFile.map(Self.readPassword),
+                    rollups: config.storage.rollups,
+                    logger: logger
+                )
             }
         }
         let metrics = CollectorMetrics()
@@ -93,6 +102,12 @@ public struct Collector: Sendable {
             SinkCloser(sink: store, logger: logger), retention, BlockSealer(sink: store, logger: logger), sampler,
             certificates, http, server, tails,
         ]
+    }
+
+    /// The first line of a password file.
+    private static func readPassword(_ path: String) throws -> String {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return String(text.prefix { $0 != "\n" && $0 != "\r" })
     }
 
     private static func watchedCertificates(_ config: CollectorConfig) -> [(label: String, path: String)] {

@@ -62,6 +62,10 @@ public final class FlakySink: RecordSink {
         return try await wrapped.commit(agent: agent, sequence: sequence, records: records)
     }
 
+    public func open() async throws {
+        try await wrapped.open()
+    }
+
     public func highWater(agent: String) async throws -> UInt64 {
         try await wrapped.highWater(agent: agent)
     }

@@ -51,6 +51,7 @@ struct Run: AsyncParsableCommand {
         let collector: Collector
         do {
             collector = try Collector(config: config, logger: logger)
+            try await collector.sink.open()
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)

@@ -3,6 +3,10 @@ import LeptonCore
 /// Where the collector stores what agents send. A sink commits a batch and the agent's high-water
 /// sequence number atomically, so a resent batch is never stored twice, even across restarts.
 public protocol RecordSink: Sendable {
+    /// Waits until the store can be used (reachable, its schema up to date) and throws why not; a store opened in
+    /// its initialiser returns at once.
+    func open() async throws
+
     /// The highest sequence number committed for `agent`, 0 when none.
     func highWater(agent: String) async throws -> UInt64
 
@@ -41,6 +45,10 @@ public protocol RecordSink: Sendable {
 
     /// Flushes and releases the store.
     func close() async throws
+}
+
+extension RecordSink {
+    public func open() async throws {}
 }
 
 /// The statistics of one interval of a stream: count, min, max, sum and last of its finite numbers.

@@ -6,45 +6,27 @@ import NIOCore
 /// Compressed blocks: a stream's older records leave the row-per-record head (`samples`) for blocks of up to
 /// ``SQLiteSink/blockRecords`` records, encoded with the batch codec (columns for numbers, rows for text) and
 /// zlib at its best level; a few bytes per number instead of a ~50-byte row. Queries read both.
-extension SQLiteSink {
-    /// Records per block at most: a stream's head is sealed in blocks of this many.
-    static let blockRecords = 4_096
-    /// Records younger than this stay in the head unless a full block of them is waiting (nanoseconds).
-    static let headAge: Int64 = 3_600 * 1_000_000_000
+extension StoredBlock {
+    /// The columns `init(_:)` reads.
+    static let columns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
 
-    /// One stored block.
-    struct StoredBlock {
-        /// The columns `init(_:)` reads.
-        static let columns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
-
-        var firstTime: Int64
-        var lastTime: Int64
-        var frame: Message.BatchFrame
-
-        init(_ row: Row) {
-            firstTime = row["first_time"]
-            lastTime = row["last_time"]
-            let body: Data = row["body"]
-            frame = Message.BatchFrame(
-                sequence: 0,
-                recordCount: UInt32(row["count"] as Int64),
-                encoding: UInt8(row["encoding"] as Int64),
-                compression: UInt8(row["compression"] as Int64),
-                rawLength: UInt32(row["raw_length"] as Int64),
-                checksum: UInt32(row["checksum"] as Int64),
-                body: ByteBuffer(bytes: body)
-            )
-        }
-
-        /// The block's records, in time then arrival order, named `stream` (the series key they were stored under).
-        func records(stream: String) throws -> [LeptonCore.Record] {
-            let series = (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
-            return try BatchCodec.decode(frame, maxRawBytes: 64 << 20).map {
-                LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: $0.timestamp, value: $0.value)
-            }
-        }
+    init(_ row: Row) {
+        self.init(
+            firstTime: row["first_time"],
+            lastTime: row["last_time"],
+            count: row["count"],
+            encoding: row["encoding"],
+            compression: row["compression"],
+            rawLength: row["raw_length"],
+            checksum: row["checksum"],
+            body: ByteBuffer(bytes: row["body"] as Data)
+        )
     }
+}
 
+/// Compressed blocks: a stream's older records leave the row-per-record head (`samples`) for blocks of up to
+/// ``StoreLayout/blockRecords`` records (``StoredBlock``). Queries read both.
+extension SQLiteSink {
     /// The blocks of a stream that may hold records in `[from, to]`, by their first record's time.
     static func blocks(_ db: Database, streamID: Int64, from: Int64, to: Int64) throws -> [StoredBlock] {
         try Row.fetchAll(
@@ -58,7 +40,7 @@ extension SQLiteSink {
     }
 
     /// Moves head records into blocks: full blocks whenever a stream has them, and every record older than
-    /// ``headAge`` (by its time, at `now`). One transaction per block. Returns the records moved.
+    /// ``StoreLayout/headAge`` (by its time, at `now`). One transaction per block. Returns the records moved.
     public func compact(now: Int64) async throws -> Int {
         let streamIDs = try await pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM streams") }
         var moved = 0
@@ -66,37 +48,32 @@ extension SQLiteSink {
             while true {
                 let count = try await pool.write { db in try Self.sealBlock(db, streamID: streamID, now: now) }
                 moved += count
-                if count < Self.blockRecords { break }
+                if count < StoreLayout.blockRecords { break }
             }
         }
         return moved
     }
 
     /// Seals the oldest head records of one stream into a block if there is a full block of them or some are older
-    /// than ``headAge``; returns how many.
+    /// than ``StoreLayout/headAge``; returns how many.
     static func sealBlock(_ db: Database, streamID: Int64, now: Int64) throws -> Int {
         let rows = try Row.fetchAll(
             db,
             sql: "SELECT time, value, text, rowid FROM samples WHERE stream_id = ? ORDER BY time, rowid LIMIT ?",
-            arguments: [streamID, blockRecords]
+            arguments: [streamID, StoreLayout.blockRecords]
         )
-        let cutoff = now - headAge
-        let chosen = rows.count == blockRecords ? rows[...] : rows.prefix { ($0[0] as Int64) < cutoff }
+        let chosen = StoreLayout.recordsToSeal(rows, time: { $0[0] as Int64 }, now: now)
         guard !chosen.isEmpty else { return 0 }
         let records = chosen.map { Self.record($0, series: SeriesKey(stream: "")) }
-        let frame = try BatchCodec.encode(
-            records,
-            sequence: 0,
-            encoding: .preferred(for: records),
-            level: .bestCompression
-        )
+        let block = try StoredBlock(sealing: records)
+        let frame = block.frame
         try db.execute(
             sql: """
                 INSERT INTO blocks (stream_id, first_time, last_time, count, encoding, compression, raw_length,
                     checksum, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                streamID, records.first!.timestamp, records.last!.timestamp, records.count, Int64(frame.encoding),
+                streamID, block.firstTime, block.lastTime, records.count, Int64(frame.encoding),
                 Int64(frame.compression), Int64(frame.rawLength), Int64(frame.checksum),
                 Data(frame.body.readableBytesView),
             ]

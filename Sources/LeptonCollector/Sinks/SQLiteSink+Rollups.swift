@@ -1,41 +1,7 @@
 import GRDB
 import LeptonCore
 
-/// The rollups one batch adds, per stream, resolution and interval, written with one upsert each.
-struct RollupAccumulator {
-    struct Key: Hashable {
-        var stream: Int64
-        var resolution: Int64
-        var bucket: Int64
-    }
-
-    let resolutions: [Int64]
-    private(set) var points: [Key: SeriesPoint] = [:]
-
-    init(resolutions: [Int64]) {
-        self.resolutions = resolutions
-    }
-
-    /// The start of the interval of `resolution` holding `time` (floor, also before 1970).
-    static func bucket(_ time: Int64, _ resolution: Int64) -> Int64 {
-        time - ((time % resolution) + resolution) % resolution
-    }
-
-    /// Adds one number (non-finite ones are not rolled up: they would spoil sums and means).
-    mutating func add(_ value: Double, at time: Int64, stream: Int64) {
-        guard value.isFinite else { return }
-        for resolution in resolutions {
-            let bucket = Self.bucket(time, resolution)
-            let point = SeriesPoint(value: value, at: time, interval: bucket)
-            let key = Key(stream: stream, resolution: resolution, bucket: bucket)
-            if points[key] == nil {
-                points[key] = point
-            } else {
-                points[key]!.merge(point)
-            }
-        }
-    }
-
+extension RollupAccumulator {
     func write(_ db: Database) throws {
         guard !points.isEmpty else { return }
         let upsert = try db.cachedStatement(
@@ -64,23 +30,13 @@ struct RollupAccumulator {
 extension SQLiteSink {
     public func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
     {
-        precondition(step > 0, "step must be positive")
         // The coarsest rollup whose intervals tile the step's.
-        let resolution = resolutions.last { $0 <= step && step % $0 == 0 }
+        let resolution = SeriesBuilder.resolution(for: step, among: resolutions)
         let first = RollupAccumulator.bucket(from, step)
         return try await pool.read { db in
+            var builder = SeriesBuilder(step: step)
             guard let streamID = try Self.streamID(db, agent: agent, stream: stream) else {
-                return StoredSeries(resolution: resolution, points: [])
-            }
-            var points: [SeriesPoint] = []
-            func fold(_ point: SeriesPoint) {
-                var point = point
-                point.time = RollupAccumulator.bucket(point.time, step)
-                if let last = points.last, last.time == point.time {
-                    points[points.count - 1].merge(point)
-                } else {
-                    points.append(point)
-                }
+                return builder.series(resolution: resolution, to: to)
             }
             if let resolution {
                 let rows = try Row.fetchCursor(
@@ -92,7 +48,7 @@ extension SQLiteSink {
                     arguments: [streamID, resolution, first, to + step - 1]
                 )
                 while let row = try rows.next() {
-                    fold(
+                    builder.fold(
                         SeriesPoint(
                             time: row[0],
                             count: row[1],
@@ -109,7 +65,7 @@ extension SQLiteSink {
                 let end = to + step - 1
                 var sealed: [LeptonCore.Record] = []
                 for block in try Self.blocks(db, streamID: streamID, from: first, to: end) {
-                    sealed += try block.records(stream: stream).filter { (first...end).contains($0.timestamp) }
+                    sealed += try block.records(stream: stream, from: first, to: end)
                 }
                 sealed.sort { $0.timestamp < $1.timestamp }
                 let head = try Self.headRecords(
@@ -120,13 +76,9 @@ extension SQLiteSink {
                     to: end,
                     limit: Int.max
                 )
-                for record in Self.merged(sealed, head, limit: Int.max) {
-                    if case .number(let value) = record.value, value.isFinite {
-                        fold(SeriesPoint(value: value, at: record.timestamp, interval: record.timestamp))
-                    }
-                }
+                builder.fold(StoreLayout.merged(sealed, head, limit: Int.max))
             }
-            return StoredSeries(resolution: resolution, points: points.filter { $0.time <= to })
+            return builder.series(resolution: resolution, to: to)
         }
     }
 
@@ -143,7 +95,7 @@ extension SQLiteSink {
             var latest: [LatestRecord] = []
             for row in streams {
                 let (id, agent, name): (Int64, String, String) = (row[0], row[1], row[2])
-                let series = (try? SeriesKey(parsing: name)) ?? SeriesKey(stream: name)
+                let series = StoreLayout.seriesKey(name)
                 let head = try Row.fetchOne(
                     db,
                     sql:
@@ -172,13 +124,9 @@ extension SQLiteSink {
     public func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int {
         let streamIDs = try await pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM streams") }
         var deleted = 0
-        func nanoseconds(_ duration: Duration) -> Int64 {
-            let (seconds, overflow) = duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            return overflow ? Int64.max : seconds
-        }
         for stream in streamIDs {
             if let raw {
-                let cutoff = now - nanoseconds(raw)
+                let cutoff = now - raw.saturatingNanoseconds
                 deleted += try await deleteInChunks(
                     sql: """
                         DELETE FROM samples WHERE rowid IN (
@@ -188,7 +136,7 @@ extension SQLiteSink {
                 )
             }
             if let raw {
-                let cutoff = now - nanoseconds(raw)
+                let cutoff = now - raw.saturatingNanoseconds
                 deleted += try await deleteInChunks(
                     sql: """
                         DELETE FROM blocks WHERE rowid IN (
@@ -198,13 +146,15 @@ extension SQLiteSink {
                 )
             }
             for (resolution, period) in rollups {
-                let cutoff = now - nanoseconds(period)
+                let cutoff = now - period.saturatingNanoseconds
                 deleted += try await deleteInChunks(
                     sql: """
                         DELETE FROM rollups WHERE stream_id = ? AND resolution = ? AND bucket IN (
                             SELECT bucket FROM rollups WHERE stream_id = ? AND resolution = ? AND bucket < ? LIMIT 5000)
                         """,
-                    arguments: [stream, nanoseconds(resolution), stream, nanoseconds(resolution), cutoff]
+                    arguments: [
+                        stream, resolution.saturatingNanoseconds, stream, resolution.saturatingNanoseconds, cutoff,
+                    ]
                 )
             }
         }

@@ -71,9 +71,7 @@ public final class SQLiteSink: RecordSink {
         var rollups = RollupAccumulator(resolutions: [resolution])
         while let row = try blocks.next() {
             let streamID: Int64 = row["stream_id"]
-            for record in try StoredBlock(row).records(stream: "") {
-                if case .number(let value) = record.value { rollups.add(value, at: record.timestamp, stream: streamID) }
-            }
+            rollups.add(try StoredBlock(row).records(stream: ""), stream: streamID)
         }
         try rollups.write(db)
     }
@@ -319,30 +317,12 @@ public final class SQLiteSink: RecordSink {
             var records: [LeptonCore.Record] = []
             for block in try Self.blocks(db, streamID: streamID, from: low, to: high) {
                 if records.count >= limit, let last = records.last, block.firstTime > last.timestamp { break }
-                let inRange = try block.records(stream: stream).filter { (low...high).contains($0.timestamp) }
-                records = Self.merged(records, inRange, limit: limit)
+                let inRange = try block.records(stream: stream, from: low, to: high)
+                records = StoreLayout.merged(records, inRange, limit: limit)
             }
             let head = try Self.headRecords(db, streamID: streamID, stream: stream, from: low, to: high, limit: limit)
-            return Self.merged(records, head, limit: limit)
+            return StoreLayout.merged(records, head, limit: limit)
         }
-    }
-
-    /// `first` and `second` (each in time order) merged by time, `first`'s records first at equal times, cut at
-    /// `limit`.
-    static func merged(_ first: [LeptonCore.Record], _ second: [LeptonCore.Record], limit: Int) -> [LeptonCore.Record] {
-        var result: [LeptonCore.Record] = []
-        result.reserveCapacity(min(limit, first.count + second.count))
-        var (i, j) = (0, 0)
-        while result.count < limit && (i < first.count || j < second.count) {
-            if j >= second.count || (i < first.count && first[i].timestamp <= second[j].timestamp) {
-                result.append(first[i])
-                i += 1
-            } else {
-                result.append(second[j])
-                j += 1
-            }
-        }
-        return result
     }
 
     static func streamID(_ db: Database, agent: String, stream: String) throws -> Int64? {
@@ -367,7 +347,7 @@ public final class SQLiteSink: RecordSink {
             arguments: [streamID, from, to, limit]
         )
         // `stream` is a series key: the name, with the stream's tags if it has any.
-        let series = (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
+        let series = StoreLayout.seriesKey(stream)
         var records: [LeptonCore.Record] = []
         while let row = try rows.next() {
             records.append(Self.record(row, series: series))

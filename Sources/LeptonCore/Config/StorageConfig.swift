@@ -4,6 +4,8 @@ public struct StorageConfig: Sendable, Hashable {
     public enum Backend: Sendable, Hashable {
         /// A SQLite database file (`type: sqlite`).
         case sqlite(path: String)
+        /// A PostgreSQL database shared by any number of collectors (`type: postgres`).
+        case postgres(PostgresStorage)
     }
 
     public var backend: Backend
@@ -43,9 +45,10 @@ extension StorageConfig {
     /// The values of the `type` key.
     enum StorageType: String, CaseIterable {
         case sqlite
+        case postgres
     }
 
-    static let keys = ["type", "path", "rollups", "retention"]
+    static let keys = ["type", "path", "url", "password_file", "pool", "rollups", "retention"]
 
     init(config node: ConfigNode) throws(ConfigError) {
         let map = try node.mapping(allowedKeys: Self.keys)
@@ -53,7 +56,29 @@ extension StorageConfig {
         let backend: Backend
         switch type {
         case .sqlite:
+            for key in ["url", "password_file", "pool"] {
+                if let node = map.optional(key) { throw node.error("'\(key)' applies to type: postgres only") }
+            }
             backend = .sqlite(path: try map.required("path").path())
+        case .postgres:
+            if let node = map.optional("path") { throw node.error("'path' applies to type: sqlite only; use 'url'") }
+            let urlNode = try map.required("url")
+            let url = try urlNode.string()
+            var postgres: PostgresStorage
+            do throws(PostgresURLError) {
+                postgres = try PostgresStorage(url: url)
+            } catch {
+                throw urlNode.error(error.message)
+            }
+            if let node = map.optional("password_file") {
+                postgres.passwordFile = try node.path(mustBeReadable: true)
+            }
+            if let node = map.optional("pool") {
+                let size = try node.int()
+                guard (1...1000).contains(size) else { throw node.error("pool is a number of connections, 1 to 1000") }
+                postgres.poolSize = size
+            }
+            backend = .postgres(postgres)
         }
         self.init(backend: backend)
         if let list = map.optional("rollups") {

@@ -12,8 +12,8 @@ import Testing
         defer { directory.remove() }
         let pki = try TestPKI(directory: directory.file("pki"), agents: [])
         let collector = try await CollectorHarness(pki: pki, databasePath: directory.file("lepton.db"))
-        try await SQLiteRollupTests.commitSample(try #require(collector.collector.sink as? SQLiteSink))
-        let (base, minute) = (SQLiteRollupTests.base, SQLiteRollupTests.minute)
+        try await StoreRollupTests.commitSample(try #require(collector.collector.sink as? SQLiteSink))
+        let (base, minute) = (StoreRollupTests.base, StoreRollupTests.minute)
 
         let max = try await collector.get(
             "/api/v1/query?agent=a&stream=t&from=\(base)&to=\(base + minute)&step=1m&agg=max"
@@ -52,7 +52,7 @@ import Testing
         let pki = try TestPKI(directory: directory.file("pki"), agents: [])
         let collector = try await CollectorHarness(pki: pki, databasePath: directory.file("lepton.db"))
         let sink = collector.collector.sink
-        let (base, second) = (SQLiteRollupTests.base, SQLiteRollupTests.second)
+        let (base, second) = (StoreRollupTests.base, StoreRollupTests.second)
         func temp(_ value: Double, _ site: String, _ offset: Int64) -> Record {
             Record(stream: "temp", tags: ["site": site], timestamp: base + offset * second, value: .number(value))
         }

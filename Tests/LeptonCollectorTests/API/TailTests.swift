@@ -57,7 +57,7 @@ import Testing
         let subscribed = await eventually(timeout: .seconds(20)) { collector.collector.server.tail.readerCount == 1 }
         #expect(subscribed, "\(tail.errorOutput)")
 
-        let base = SQLiteRollupTests.base
+        let base = StoreRollupTests.base
         let records = [
             Record(stream: "temp", tags: ["site": "lyon"], timestamp: base, value: .number(21.5)),
             Record(stream: "other", timestamp: base, value: .number(1)),

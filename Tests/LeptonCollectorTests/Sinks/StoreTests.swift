@@ -4,7 +4,7 @@ import Testing
 
 @testable import LeptonCollector
 
-@Suite struct SQLiteSinkTests {
+@Suite struct StoreTests {
     static func records(_ range: Range<Int>, stream: String = "s") -> [Record] {
         range.map {
             Record(stream: stream, timestamp: Int64($0), value: $0 % 2 == 0 ? .number(Double($0)) : .text("line \($0)"))
@@ -12,7 +12,7 @@ import Testing
     }
 
     static func commit(
-        _ sink: SQLiteSink,
+        _ sink: any RecordSink,
         _ agent: String,
         _ sequence: UInt64,
         _ range: Range<Int>
@@ -20,12 +20,11 @@ import Testing
         try await sink.commit(agent: agent, sequence: sequence, records: records(range))
     }
 
-    @Test func commitIsExactlyOnceAndSurvivesReopening() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("store/lepton.db")
+    @Test(arguments: StoreKind.available) func commitIsExactlyOnceAndSurvivesReopening(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
         do {
-            let sink = try SQLiteSink(path: path)
+            let sink = try await store.open()
             #expect(try await sink.highWater(agent: "a") == 0)
             #expect(
                 try await sink.commit(agent: "a", sequence: 1, records: Self.records(0..<10)) == .stored(skipped: 0)
@@ -37,7 +36,7 @@ import Testing
             #expect(try await sink.commit(agent: "a", sequence: 2, records: Self.records(0..<10)) == .duplicate)
             try await sink.close()
         }
-        let reopened = try SQLiteSink(path: path)
+        let reopened = try await store.open()
         #expect(try await reopened.highWater(agent: "a") == 3)
         #expect(try await reopened.commit(agent: "a", sequence: 3, records: Self.records(10..<20)) == .duplicate)
         let stored = try await reopened.query(agent: "a", stream: "s", from: nil, to: nil, limit: 1000)
@@ -48,12 +47,13 @@ import Testing
         try await reopened.close()
     }
 
-    @Test func gapsAndDuplicatesAreCountedWithTheCommitsAndSurviveReopening() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("lepton.db")
+    @Test(arguments: StoreKind.available) func gapsAndDuplicatesAreCountedWithTheCommitsAndSurviveReopening(
+        kind: StoreKind
+    ) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
         do {
-            let sink = try SQLiteSink(path: path)
+            let sink = try await store.open()
             // An agent's first batch is never a gap, wherever it starts.
             #expect(try await Self.commit(sink, "b", 4097, 0..<1) == .stored(skipped: 0))
             #expect(try await Self.commit(sink, "a", 1, 0..<2) == .stored(skipped: 0))
@@ -66,7 +66,7 @@ import Testing
             #expect(try await Self.commit(sink, "a", 10_000, 8..<10) == .stored(skipped: 5901))
             try await sink.close()
         }
-        let reopened = try SQLiteSink(path: path)
+        let reopened = try await store.open()
         #expect(try await Self.commit(reopened, "a", 3, 2..<4) == .duplicate)
         let agents = try await reopened.agents()
         #expect(agents.map(\.id) == ["a", "b"])
@@ -85,10 +85,12 @@ import Testing
         try await reopened.close()
     }
 
-    @Test func queryFiltersByTimeAndLimitAndKeepsArrivalOrderForEqualTimes() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+    @Test(arguments: StoreKind.available) func queryFiltersByTimeAndLimitAndKeepsArrivalOrderForEqualTimes(
+        kind: StoreKind
+    ) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         let same = (0..<5).map { Record(stream: "t", timestamp: 100, value: .text("\($0)")) }
         _ = try await sink.commit(agent: "b", sequence: 1, records: same + Self.records(200..<210, stream: "t"))
         #expect(try await sink.query(agent: "b", stream: "t", from: 100, to: 100, limit: 10) == same)
@@ -103,10 +105,10 @@ import Testing
         try await sink.close()
     }
 
-    @Test func nanIsStoredAsNaN() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+    @Test(arguments: StoreKind.available) func nanIsStoredAsNaN(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         _ = try await sink.commit(
             agent: "c",
             sequence: 1,

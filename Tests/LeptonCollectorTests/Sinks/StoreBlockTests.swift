@@ -1,4 +1,3 @@
-import GRDB
 import LeptonCore
 import LeptonTestSupport
 import Testing
@@ -7,14 +6,14 @@ import Testing
 
 /// Records sealed into compressed blocks read back exactly as before: every query window and limit, late records,
 /// latest, series from the records, rollups computed later, retention.
-@Suite struct SQLiteBlockTests {
+@Suite struct StoreBlockTests {
     static let second: Int64 = 1_000_000_000
-    static let base = SQLiteRollupTests.base
+    static let base = StoreRollupTests.base
     static let far = base + 1_000_000 * second
 
     /// 10,000 records of one tagged series: numbers (with NaN and infinities) and some text, times out of order
     /// inside each batch and repeating across batches.
-    static func fill(_ sink: SQLiteSink) async throws {
+    static func fill(_ sink: any RecordSink) async throws {
         var random = SplitMix64(seed: 3)
         for sequence in 1...10 {
             let records = (0..<1_000).map { index -> LeptonCore.Record in
@@ -46,10 +45,10 @@ import Testing
             }
     }
 
-    @Test func sealedRecordsReadBackExactlyAsBefore() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+    @Test(arguments: StoreKind.available) func sealedRecordsReadBackExactlyAsBefore(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         try await Self.fill(sink)
         let windows: [(Int64?, Int64?, Int)] = [
             (nil, nil, 100_000), (nil, nil, 7),
@@ -69,12 +68,7 @@ import Testing
         )
 
         #expect(try await sink.compact(now: Self.far) == 10_000)
-        let (head, blocks) = try await sink.pool.read { db in
-            (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM samples")!,
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM blocks")!
-            )
-        }
+        let (head, blocks) = try await store.rows(of: sink)
         #expect(head == 0 && blocks == 3, "10,000 records: blocks of 4096, 4096 and 1808")
 
         for (index, (from, to, limit)) in windows.enumerated() {
@@ -94,11 +88,12 @@ import Testing
         try await sink.close()
     }
 
-    @Test func lateRecordsLatestRetentionAndALaterResolution() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("lepton.db")
-        let sink = try SQLiteSink(path: path, rollups: [.seconds(60)])
+    @Test(arguments: StoreKind.available) func lateRecordsLatestRetentionAndALaterResolution(
+        kind: StoreKind
+    ) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open(rollups: [.seconds(60)])
         try await Self.fill(sink)
         let all = try await sink.query(agent: "a", stream: Self.stream, from: nil, to: nil, limit: 100_000)
         _ = try await sink.compact(now: Self.far)
@@ -119,7 +114,7 @@ import Testing
         try await sink.close()
 
         // A resolution added later counts the sealed records too.
-        let reopened = try SQLiteSink(path: path, rollups: [.seconds(60), .seconds(600)])
+        let reopened = try await store.open(rollups: [.seconds(60), .seconds(600)])
         let tens = try await reopened.series(
             agent: "a",
             stream: Self.stream,

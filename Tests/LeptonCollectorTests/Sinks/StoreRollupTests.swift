@@ -6,7 +6,7 @@ import Testing
 
 /// Rollups kept at ingest: exact per interval, the same as computing from the records, kept across restarts,
 /// computed for a resolution added later; `latest`; retention.
-@Suite struct SQLiteRollupTests {
+@Suite struct StoreRollupTests {
     static let second: Int64 = 1_000_000_000
     static let minute = 60 * second
     /// 2026-11-29T00:00:00Z, a whole hour.
@@ -17,7 +17,7 @@ import Testing
     }
 
     /// Two batches over two minutes, out of order inside, with a text record and non-finite numbers (not rolled up).
-    static func commitSample(_ sink: SQLiteSink) async throws {
+    static func commitSample(_ sink: any RecordSink) async throws {
         _ = try await sink.commit(
             agent: "a",
             sequence: 1,
@@ -50,11 +50,10 @@ import Testing
         lastTime: base + 119 * second
     )
 
-    @Test func minuteRollupsAreExactAndSurviveAReopen() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("lepton.db")
-        let sink = try SQLiteSink(path: path)
+    @Test(arguments: StoreKind.available) func minuteRollupsAreExactAndSurviveAReopen(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         try await Self.commitSample(sink)
         let minutes = try await sink.series(
             agent: "a",
@@ -66,7 +65,7 @@ import Testing
         #expect(minutes == StoredSeries(resolution: Self.minute, points: Self.expectedMinutes))
         try await sink.close()
 
-        let reopened = try SQLiteSink(path: path)
+        let reopened = try await store.open()
         let again = try await reopened.series(
             agent: "a",
             stream: "t",
@@ -99,11 +98,13 @@ import Testing
         try await reopened.close()
     }
 
-    @Test func rollupsAgreeWithTheRecordsOnRandomData() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let withRollups = try SQLiteSink(path: directory.file("rollups.db"))
-        let rawOnly = try SQLiteSink(path: directory.file("raw.db"), rollups: [])
+    @Test(arguments: StoreKind.available) func rollupsAgreeWithTheRecordsOnRandomData(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let rawStore = try await TestStore(kind)
+        defer { rawStore.remove() }
+        let withRollups = try await store.open()
+        let rawOnly = try await rawStore.open(rollups: [])
         var random = SplitMix64(seed: 7)
         for sequence in 1...20 {
             let records = (0..<200).map { _ in
@@ -132,15 +133,16 @@ import Testing
         try await rawOnly.close()
     }
 
-    @Test func aResolutionAddedLaterIsComputedFromTheRecords() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.file("lepton.db")
-        let first = try SQLiteSink(path: path, rollups: [.seconds(60)])
+    @Test(arguments: StoreKind.available) func aResolutionAddedLaterIsComputedFromTheRecords(
+        kind: StoreKind
+    ) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let first = try await store.open(rollups: [.seconds(60)])
         try await Self.commitSample(first)
         try await first.close()
 
-        let second = try SQLiteSink(path: path, rollups: [.seconds(60), .seconds(120)])
+        let second = try await store.open(rollups: [.seconds(60), .seconds(120)])
         let both = try await second.series(
             agent: "a",
             stream: "t",
@@ -153,10 +155,12 @@ import Testing
         try await second.close()
     }
 
-    @Test func latestGivesTheNewestRecordOfEachAgentAndSeries() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+    @Test(arguments: StoreKind.available) func latestGivesTheNewestRecordOfEachAgentAndSeries(
+        kind: StoreKind
+    ) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         try await Self.commitSample(sink)
         let tagged = Record(stream: "t", tags: Tags(["site": "lyon"]), timestamp: Self.base, value: .number(9))
         _ = try await sink.commit(agent: "b", sequence: 1, records: [tagged, Self.number(1, at: 0, stream: "tx")])
@@ -169,10 +173,10 @@ import Testing
         try await sink.close()
     }
 
-    @Test func retentionDeletesOnlyWhatIsPastItsPeriod() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let sink = try SQLiteSink(path: directory.file("lepton.db"))
+    @Test(arguments: StoreKind.available) func retentionDeletesOnlyWhatIsPastItsPeriod(kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        let sink = try await store.open()
         try await Self.commitSample(sink)
         let now = Self.base + 10 * Self.minute
         // Records older than 9 minutes go (the first minute's, but not the second's); minute rollups are kept.
