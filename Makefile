@@ -7,7 +7,7 @@
 #                           ARGS="--id edge-17 --collector c.example:7443 --ca ca.pem --cert a.pem --key a-key.pem"
 #   make install-collector  release build, then (as root) scripts/install-collector.sh with ARGS
 #                           (ARGS="--help" lists the options: --dry-run, --uninstall, --purge, --root DIR, …)
-#   make test      build and run every test
+#   make test      build and run every test (beside a throwaway PostgreSQL server: scripts/with-postgres.sh)
 #   make demo      collector + agent on loopback with live data (Ctrl-C stops)
 #   make bench     end-to-end benchmark on loopback (LINES=1000000 by default), then the agent's memory
 #                  with a full spool and no collector (SPOOL=256MiB by default), then the columnar codec's bytes per
@@ -31,6 +31,8 @@ endif
 # binutils for strip (make release); libyaml-dev for the configuration loader (linked statically); chromium for
 # StatusPageTests, which load the collector's status page in headless Chromium.
 DEB_PACKAGES := zlib1g-dev libsqlite3-dev libssl-dev curl python3 systemd binutils libyaml-dev chromium
+# The tests also need PostgreSQL's server programs: scripts/with-postgres.sh runs them beside a throwaway cluster.
+TEST_DEB_PACKAGES := postgresql
 
 # SwiftPM links .build/release to the platform's release folder.
 RELEASE_BIN := .build/release
@@ -43,7 +45,7 @@ DIST_DIR := .build/dist
 deps:
 	@missing=""; \
 	if command -v dpkg >/dev/null 2>&1; then \
-		for p in $(DEB_PACKAGES); do \
+		for p in $(DEB_PACKAGES) $(EXTRA_DEB_PACKAGES); do \
 			dpkg -s "$$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
 		done; \
 	else \
@@ -99,8 +101,9 @@ install-collector: release
 	bash scripts/install-collector.sh --binary $(DIST_DIR)/lepton-collector $(ARGS)
 
 test: deps
+	@$(MAKE) --no-print-directory deps EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	bash scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 demo: release
 	BIN_DIR=$(RELEASE_BIN) bash scripts/demo.sh
@@ -113,20 +116,23 @@ bench: release
 	$(RELEASE_BIN)/lepton-bench store
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
-FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests
+FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests|CollectorFailoverTests
 SOAK_ROUNDS ?= 5
 
 reliability: deps
+	@$(MAKE) --no-print-directory deps EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	rm -rf .build/reliability
 	$(SWIFT) build --build-tests
 	LEPTON_RELIABILITY_DIR=$(CURDIR)/.build/reliability LEPTON_RELIABILITY_DOC=$(CURDIR)/docs/reliability.md \
-		$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
+		bash scripts/with-postgres.sh $(SWIFT) test --skip-build --filter '$(FAULT_SUITES)'
 
 soak: deps
+	@$(MAKE) --no-print-directory deps EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	$(SWIFT) build --build-tests
 	for round in $$(seq 1 $(SOAK_ROUNDS)); do \
 		echo "soak: round $$round of $(SOAK_ROUNDS)"; \
-		LEPTON_RELIABILITY_DIR=$(CURDIR)/.build/soak $(SWIFT) test --skip-build --filter '$(FAULT_SUITES)' || exit 1; \
+		LEPTON_RELIABILITY_DIR=$(CURDIR)/.build/soak bash scripts/with-postgres.sh \
+			$(SWIFT) test --skip-build --filter '$(FAULT_SUITES)' || exit 1; \
 	done
 
 lint:

@@ -34,11 +34,11 @@ final class ProxyLink {
     private var downstreamOpen = true
     private var aborted = false
     private var finished = false
-    private let targetPort: Int
+    /// Where the upstream connection goes, as the proxy's target was when this link was accepted.
+    private var targetPort = 0
 
-    private init(downstreamChannel: any Channel, targetPort: Int, registry: FaultProxyRegistry) {
+    private init(downstreamChannel: any Channel, registry: FaultProxyRegistry) {
         self.downstreamChannel = downstreamChannel
-        self.targetPort = targetPort
         self.registry = registry
         self.downstream = ProxyGlueHandler()
         downstream.link = self
@@ -52,12 +52,13 @@ final class ProxyLink {
     }
 
     /// Called in the child channel initializer (on its event loop); throws once the proxy is stopping.
-    static func attach(to channel: any Channel, targetPort: Int, registry: FaultProxyRegistry) throws {
-        let link = ProxyLink(downstreamChannel: channel, targetPort: targetPort, registry: registry)
+    static func attach(to channel: any Channel, registry: FaultProxyRegistry) throws {
+        let link = ProxyLink(downstreamChannel: channel, registry: registry)
         guard let admitted = registry.admit(NIOLoopBound(link, eventLoop: channel.eventLoop)) else {
             throw ChannelError.ioOnClosedChannel  // stopping: the bootstrap closes the channel
         }
         link.id = admitted.id
+        link.targetPort = admitted.targetPort
         link.behaviour = .starting(admitted.mode)
         try channel.pipeline.syncOperations.addHandler(link.downstream)
     }

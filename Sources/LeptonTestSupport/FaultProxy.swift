@@ -5,8 +5,8 @@ import Synchronization
 
 /// A TCP proxy on loopback that injects network faults between an agent and a collector.
 ///
-/// Agents connect to `port`; each accepted connection is forwarded to `127.0.0.1:targetPort` unless the mode says
-/// otherwise. The mode applies to new connections at once and to open ones on their event loops right after
+/// Agents connect to `port`; each accepted connection is forwarded to `127.0.0.1:targetPort` (which `retarget` changes
+/// for new connections, like a load balancer moving to another backend) unless the mode says otherwise. The mode applies to new connections at once and to open ones on their event loops right after
 /// `setMode` returns (`setModeAndWait` waits for that):
 ///
 /// - `.pass` forwards bytes both ways.
@@ -45,11 +45,11 @@ public final class FaultProxy: Sendable {
 
     /// Binds 127.0.0.1 on a free port and forwards to `127.0.0.1:targetPort`.
     public init(targetPort: Int, mode: Mode = .pass, logger: Logger = testLogger("fault-proxy")) async throws {
-        let registry = FaultProxyRegistry(mode: mode, logger: logger)
+        let registry = FaultProxyRegistry(mode: mode, targetPort: targetPort, logger: logger)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try ProxyLink.attach(to: channel, targetPort: targetPort, registry: registry)
+                    try ProxyLink.attach(to: channel, registry: registry)
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -58,6 +58,12 @@ public final class FaultProxy: Sendable {
         self.registry = registry
         self.port = listener.localAddress?.port ?? 0
         logger.info("fault proxy listening", metadata: ["proxy.port": "\(port)", "proxy.target": "\(targetPort)"])
+    }
+
+    /// Forwards new connections to `127.0.0.1:targetPort` from now on; open ones keep theirs.
+    public func retarget(_ targetPort: Int) {
+        registry.retarget(targetPort)
+        registry.logger.info("fault proxy retargeted", metadata: ["proxy.target": "\(targetPort)"])
     }
 
     /// Changes the mode for new connections now, and for open connections on their event loops shortly after.
@@ -97,6 +103,7 @@ public final class FaultProxy: Sendable {
 final class FaultProxyRegistry: Sendable {
     private struct State {
         var mode: FaultProxy.Mode
+        var targetPort: Int
         var links: [Int: NIOLoopBound<ProxyLink>] = [:]
         var nextID = 0
         var accepted = 0
@@ -109,21 +116,26 @@ final class FaultProxyRegistry: Sendable {
     /// began. A mode change is enqueued on the links' loops under this lock, so changes reach every link in order.
     private let state: Mutex<State>
 
-    init(mode: FaultProxy.Mode, logger: Logger) {
-        self.state = Mutex(State(mode: mode))
+    init(mode: FaultProxy.Mode, targetPort: Int, logger: Logger) {
+        self.state = Mutex(State(mode: mode, targetPort: targetPort))
         self.logger = logger
     }
 
-    /// Registers a new link; returns its id and the mode it starts in, or nil once the proxy is stopping.
-    func admit(_ link: NIOLoopBound<ProxyLink>) -> (id: Int, mode: FaultProxy.Mode)? {
+    /// Registers a new link; returns its id, the mode it starts in and where it forwards to, or nil once the proxy is
+    /// stopping.
+    func admit(_ link: NIOLoopBound<ProxyLink>) -> (id: Int, mode: FaultProxy.Mode, targetPort: Int)? {
         state.withLock { state in
             guard !state.stopping else { return nil }
             let id = state.nextID
             state.nextID += 1
             state.accepted += 1
             state.links[id] = link
-            return (id, state.mode)
+            return (id, state.mode, state.targetPort)
         }
+    }
+
+    func retarget(_ targetPort: Int) {
+        state.withLock { $0.targetPort = targetPort }
     }
 
     func remove(_ id: Int) {

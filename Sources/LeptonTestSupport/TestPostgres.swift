@@ -21,7 +21,27 @@ public enum TestPostgres {
         guard let url else { throw TestPostgresError.notRunning }
         var storage = try PostgresStorage(url: url)
         let name = "lepton_\(getpid())_\(created.add(1, ordering: .relaxed).newValue)"
-        let connection = try await PostgresConnection.connect(
+        let connection = try await connect(to: storage, logger: logger)
+        do {
+            try await connection.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        storage.database = name
+        storage.tls = .disable
+        return storage
+    }
+}
+
+extension TestPostgres {
+    /// A connection of the test's own to a database of the server (close it when done).
+    public static func connect(
+        to storage: PostgresStorage,
+        logger: Logger = testLogger("postgres")
+    ) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
             configuration: .init(
                 host: storage.host,
                 port: storage.port,
@@ -33,16 +53,6 @@ public enum TestPostgres {
             id: 1,
             logger: logger
         )
-        do {
-            try await connection.query("CREATE DATABASE \(unescaped: name)", logger: logger)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
-        storage.database = name
-        storage.tls = .disable
-        return storage
     }
 }
 
