@@ -11,7 +11,8 @@
 #   make demo      collector + agent on loopback with live data (Ctrl-C stops)
 #   make bench     end-to-end benchmark on loopback (LINES=1000000 by default), then the agent's memory
 #                  with a full spool and no collector (SPOOL=256MiB by default), then the columnar codec's bytes per
-#                  sample and speed (lepton-bench codec)
+#                  sample and speed (lepton-bench codec), and the collector's stores, SQLite and a throwaway
+#                  PostgreSQL server (lepton-bench store)
 #   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
 #   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
@@ -114,6 +115,9 @@ bench: release
 	$(RELEASE_BIN)/lepton-bench codec
 	$(RELEASE_BIN)/lepton-bench pipeline
 	$(RELEASE_BIN)/lepton-bench store
+	@$(MAKE) --no-print-directory deps EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
+	WITH_POSTGRES_DURABLE=1 bash scripts/with-postgres.sh sh -c \
+		'$(RELEASE_BIN)/lepton-bench store --postgres "$$LEPTON_TEST_POSTGRES_URL" --writers 4'
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests|CollectorFailoverTests

@@ -115,6 +115,7 @@ let package = Package(
             name: "lepton-agent",
             dependencies: [
                 "LeptonAgent",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

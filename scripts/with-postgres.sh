@@ -7,6 +7,9 @@
 # user (nobody, when this runs as root), listens on a free port of 127.0.0.1, and is stopped and deleted when the
 # command ends, however it ends. The command finds it in LEPTON_TEST_POSTGRES_URL (a superuser's URL: tests create
 # a database each). Needs Debian's postgresql package (make test installs it).
+#
+# The tests run it without fsync (they check Lepton's logic, not the disk); WITH_POSTGRES_DURABLE=1 keeps PostgreSQL's
+# durable defaults, for benchmarks (make bench).
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -40,10 +43,13 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 
 "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U lepton -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-# A test server: no fsync (the tests check Lepton's logic, not the disk), room for a few collectors' pools.
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+# Room for a few collectors' pools.
+options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
+if [ "${WITH_POSTGRES_DURABLE:-0}" != 1 ]; then
+    options="$options -c fsync=off -c full_page_writes=off"
+fi
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk "{print \$3}") on 127.0.0.1:$port ($dir)"
 
 export LEPTON_TEST_POSTGRES_URL="postgres://lepton@127.0.0.1:$port/postgres?sslmode=disable"

@@ -164,10 +164,9 @@ public final class PostgresSink: RecordSink {
                 raw_length bigint NOT NULL,
                 checksum bigint NOT NULL,
                 body bytea NOT NULL,
-                PRIMARY KEY (stream_id, id)
+                PRIMARY KEY (stream_id, first_time, id)
             )
             """,
-            "CREATE INDEX blocks_by_stream_time ON blocks (stream_id, first_time)",
             """
             CREATE TABLE rollups (
                 stream_id bigint NOT NULL,
@@ -735,16 +734,18 @@ public final class PostgresSink: RecordSink {
                 let cutoff = now - raw.saturatingNanoseconds
                 deleted += try await deleteInChunks(
                     """
-                    WITH d AS (DELETE FROM samples WHERE ctid IN (
-                        SELECT ctid FROM samples WHERE stream_id = \(stream) AND time < \(cutoff) LIMIT 5000)
+                    WITH d AS (DELETE FROM samples WHERE (stream_id, time, seq, pos) IN (
+                        SELECT stream_id, time, seq, pos FROM samples WHERE stream_id = \(stream) AND time < \(cutoff)
+                        LIMIT 5000)
                         RETURNING 1)
                     SELECT count(*) FROM d
                     """
                 )
                 deleted += try await deleteInChunks(
                     """
-                    WITH d AS (DELETE FROM blocks WHERE ctid IN (
-                        SELECT ctid FROM blocks WHERE stream_id = \(stream) AND last_time < \(cutoff) LIMIT 50)
+                    WITH d AS (DELETE FROM blocks WHERE (stream_id, first_time, id) IN (
+                        SELECT stream_id, first_time, id FROM blocks WHERE stream_id = \(stream)
+                            AND last_time < \(cutoff) LIMIT 50)
                         RETURNING 1)
                     SELECT count(*) FROM d
                     """
@@ -754,8 +755,8 @@ public final class PostgresSink: RecordSink {
                 let cutoff = now - period.saturatingNanoseconds
                 deleted += try await deleteInChunks(
                     """
-                    WITH d AS (DELETE FROM rollups WHERE ctid IN (
-                        SELECT ctid FROM rollups WHERE stream_id = \(stream)
+                    WITH d AS (DELETE FROM rollups WHERE (stream_id, resolution, bucket) IN (
+                        SELECT stream_id, resolution, bucket FROM rollups WHERE stream_id = \(stream)
                             AND resolution = \(resolution.saturatingNanoseconds) AND bucket < \(cutoff) LIMIT 5000)
                         RETURNING 1)
                     SELECT count(*) FROM d
@@ -767,7 +768,8 @@ public final class PostgresSink: RecordSink {
     }
 
     /// Runs `delete` (a DELETE of at most a few thousand rows, in its own transaction, that returns how many as its
-    /// single row) until it deletes nothing.
+    /// single row) until it deletes nothing. The rows are chosen by primary key, not `ctid`, which is unique only
+    /// within one table: a TimescaleDB hypertable or a Citus table spans many.
     private func deleteInChunks(_ delete: PostgresQuery) async throws -> Int {
         var total = 0
         while true {
