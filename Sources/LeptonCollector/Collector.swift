@@ -23,7 +23,7 @@ public struct Collector: Sendable {
     let logger: Logger
 
     public init(config: CollectorConfig, logger: Logger, sink: (any RecordSink)? = nil) throws {
-        let store: any RecordSink
+        var store: any RecordSink
         if let sink {
             store = sink
         } else {
@@ -38,8 +38,10 @@ public struct Collector: Sendable {
                     logger: logger
                 )
             }
+            if let limit = config.storage.maxBytesPerSecond { store = ThrottledSink(store, bytesPerSecond: limit) }
         }
         let metrics = CollectorMetrics()
+        let backpressure = Backpressure(config: config)
         let limits = SessionStateMachine.Limits(
             creditWindowBytes: UInt64(config.limits.creditWindowBytes),
             maxFrameBytes: UInt32(config.limits.maxFrameBytes),
@@ -54,6 +56,7 @@ public struct Collector: Sendable {
                 handshakeTimeout: config.limits.handshakeTimeout
             ),
             sink: store,
+            backpressure: backpressure,
             metrics: metrics,
             logger: logger
         )
@@ -64,14 +67,15 @@ public struct Collector: Sendable {
             reports: server.reports,
             history: history,
             ingest: server.ingest,
-            creditWindowBytes: config.limits.creditWindowBytes
+            scheduler: backpressure.scheduler
         )
         let api = CollectorAPI(
             sink: store,
             sessions: server.sessions,
             reports: server.reports,
             tail: server.tail,
-            status: status
+            status: status,
+            scheduler: backpressure.scheduler
         )
         let http = AdminServer.make(
             listen: config.httpListen,
@@ -100,7 +104,7 @@ public struct Collector: Sendable {
         let sampler = StatusSampler(history: history, ingest: server.ingest, reports: server.reports, sink: store)
         self.services = [
             SinkCloser(sink: store, logger: logger), retention, BlockSealer(sink: store, logger: logger), sampler,
-            certificates, http, server, tails,
+            CreditTicker(backpressure: backpressure, metrics: metrics), certificates, http, server, tails,
         ]
     }
 
@@ -126,6 +130,7 @@ public struct Collector: Sendable {
         if config.httpListen != old.httpListen { needsRestart.append("http_listen") }
         if config.storage != old.storage { needsRestart.append("storage") }
         if config.limits != old.limits { needsRestart.append("limits") }
+        if config.backpressure != old.backpressure { needsRestart.append("backpressure") }
         server.tls.replace(context)
         certificates.watch(Self.watchedCertificates(config))
         running.replace(config)

@@ -18,6 +18,7 @@ public final class CollectorHarness: Sendable {
         databasePath: String,
         agentPort: Int = 0,
         limits: CollectorConfig.Limits = .init(),
+        backpressure: BackpressureConfig = .init(),
         sink: (any RecordSink)? = nil,
         logger: Logger = testLogger("collector")
     ) async throws {
@@ -26,7 +27,8 @@ public final class CollectorHarness: Sendable {
             tls: pki.collectorTLS,
             httpListen: HostPort(host: "127.0.0.1", port: 0),
             storage: .sqlite(path: databasePath),
-            limits: limits
+            limits: limits,
+            backpressure: backpressure
         )
         let collector = try Collector(config: config, logger: logger, sink: sink)
         let group = collector.serviceGroup(shutdownTimeout: .seconds(10), signals: [], logger: logger)

@@ -9,6 +9,8 @@ public struct CollectorAPI: Sendable {
     let reports: AgentReports
     let tail: TailHub
     let status: StatusPage?
+    /// The credit scheduler, whose shares `/api/v1/agents` and `/api/v1/backpressure` show.
+    let scheduler: CreditScheduler?
     /// Upper bound of `limit` on `/api/v1/query`.
     public static let maxQueryLimit = 100_000
 
@@ -17,13 +19,15 @@ public struct CollectorAPI: Sendable {
         sessions: SessionRegistry,
         reports: AgentReports,
         tail: TailHub = TailHub(),
-        status: StatusPage? = nil
+        status: StatusPage? = nil,
+        scheduler: CreditScheduler? = nil
     ) {
         self.sink = sink
         self.sessions = sessions
         self.reports = reports
         self.tail = tail
         self.status = status
+        self.scheduler = scheduler
     }
 
     public func addRoutes(to router: Router<BasicRequestContext>) {
@@ -39,6 +43,7 @@ public struct CollectorAPI: Sendable {
         }
         let api = router.group("api/v1")
         api.get("agents") { _, _ in try await self.agents() }
+        api.get("backpressure") { _, _ in try self.backpressure() }
         api.get("streams") { _, _ in try await self.streams() }
         api.get("query") { request, _ in try await self.query(request.uri.queryParameters) }
         api.get("latest") { request, _ in try await self.latest(request.uri.queryParameters) }
@@ -67,6 +72,14 @@ public struct CollectorAPI: Sendable {
             json.last_seen = max(json.last_seen ?? seen, seen)
             byID[entry.agent] = json
         }
+        // The newest session of an agent connected twice.
+        let shares = Dictionary(
+            (scheduler?.snapshot().sessions ?? []).map { ($0.agent, $0) },
+            uniquingKeysWith: { $0.session > $1.session ? $0 : $1 }
+        )
+        for (agent, share) in shares {
+            byID[agent]?.credit = CreditJSON(share)
+        }
         for (agent, report) in reported {
             var json = byID[agent] ?? AgentJSON(agent: agent)
             json.reported = ReportedJSON(report)
@@ -74,6 +87,12 @@ public struct CollectorAPI: Sendable {
             byID[agent] = json
         }
         return byID.values.sorted { $0.agent < $1.agent }
+    }
+
+    /// `GET /api/v1/backpressure`: the shared budget, what the store absorbs, and whether it is saturated.
+    func backpressure() throws -> Response {
+        guard let snapshot = scheduler?.snapshot() else { throw HTTPError(.notFound) }
+        return try Self.json(BackpressureJSON(snapshot))
     }
 
     func streams() async throws -> Response {
@@ -203,6 +222,8 @@ struct AgentJSON: Encodable {
     var gap_sequences: Int64 = 0
     /// The agent's latest STATS report; `null` (not omitted) when it has not reported.
     var reported = ReportedJSON(report: nil)
+    /// Its share of the store while connected; `null` when not connected.
+    var credit: CreditJSON?
 
     /// An agent with a live session or a report, and nothing in the store yet.
     init(agent: String) {
@@ -219,6 +240,46 @@ struct AgentJSON: Encodable {
         duplicates = stored.duplicates
         gaps = stored.gaps
         gap_sequences = stored.gapSequences
+    }
+}
+
+/// `"credit"` of a connected agent: its weight, the rate it earns credit at, what it used, the rate advised to it.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+struct CreditJSON: Encodable {
+    var weight: Double
+    var granted_bytes_per_second: Int64
+    var used_bytes_per_second: Int64
+    var advised_bytes_per_second: Int64
+    var held_bytes: Int64
+    var backlogged: Bool
+
+    init(_ share: CreditScheduler.SessionShare) {
+        weight = share.weight
+        granted_bytes_per_second = Int64(clamping: Int(share.grantedBytesPerSecond.rounded()))
+        used_bytes_per_second = Int64(clamping: Int(share.usedBytesPerSecond.rounded()))
+        advised_bytes_per_second = Int64(clamping: Int(min(share.advisedBytesPerSecond, 9e18).rounded()))
+        held_bytes = Int64(clamping: Int(share.heldCredit.rounded()))
+        backlogged = share.backlogged
+    }
+}
+
+/// `GET /api/v1/backpressure`.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+struct BackpressureJSON: Encodable {
+    var budget_bytes_per_second: Int64
+    var store_throughput_bytes_per_second: Int64
+    var saturated: Bool
+    var queued_bytes: Int
+    var sessions: Int
+    var backlogged_sessions: Int
+
+    init(_ snapshot: CreditScheduler.Snapshot) {
+        budget_bytes_per_second = Int64(min(snapshot.budgetBytesPerSecond, 9e18).rounded())
+        store_throughput_bytes_per_second = Int64(snapshot.throughputBytesPerSecond.rounded())
+        saturated = snapshot.saturated
+        queued_bytes = snapshot.queuedBytes
+        sessions = snapshot.sessions.count
+        backlogged_sessions = snapshot.sessions.filter(\.backlogged).count
     }
 }
 

@@ -14,6 +14,8 @@ struct AgentConnection {
         /// The agent closed the connection.
         case closed
         case shutdown
+        /// The credit scheduler grants credit to this session while it waits with no ACK to come.
+        case grant(SessionStateMachine.Grant)
     }
 
     let id: UInt64
@@ -24,6 +26,7 @@ struct AgentConnection {
     let reports: AgentReports
     let tail: TailHub
     let ingest: IngestTotals
+    let backpressure: Backpressure
     /// The agent's IP address and port, as logs and the API show it.
     let address: String
     let metrics: CollectorMetrics
@@ -38,6 +41,7 @@ struct AgentConnection {
         reports: AgentReports,
         tail: TailHub,
         ingest: IngestTotals,
+        backpressure: Backpressure,
         metrics: CollectorMetrics,
         logger: Logger
     ) {
@@ -49,6 +53,7 @@ struct AgentConnection {
         self.reports = reports
         self.tail = tail
         self.ingest = ingest
+        self.backpressure = backpressure
         self.metrics = metrics
         self.logger = logger
         address = channel.channel.remoteAddress.map(Self.describe) ?? "unknown"
@@ -56,14 +61,18 @@ struct AgentConnection {
     }
 
     func run() async {
-        let (shutdownEvents, shutdownContinuation) = AsyncStream<Event>.makeStream()
-        guard registry.register(id: id, address: address, shutdown: { shutdownContinuation.yield(.shutdown) }) else {
+        // Shutdown and credit grants reach the session loop through this stream.
+        let (controlEvents, control) = AsyncStream<Event>.makeStream()
+        guard registry.register(id: id, address: address, shutdown: { control.yield(.shutdown) }) else {
             try? await channel.executeThenClose { _, outbound in
                 try await outbound.write(.goAway(Self.goAway(configuration.shutdownRetryAfter)))
             }
             return
         }
-        defer { registry.remove(id: id) }
+        defer {
+            registry.remove(id: id)
+            backpressure.scheduler.unregister(session: id)
+        }
         let welcomed = NIOLockedValueBox(false)
         let nioChannel = channel.channel
         let handshakeTimer = nioChannel.eventLoop.scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
@@ -75,7 +84,7 @@ struct AgentConnection {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 // `merge` ends only when both sides end: mark the end of the inbound side explicitly.
-                let events = merge(chain(inbound.map { Event.message($0) }, [Event.closed].async), shutdownEvents)
+                let events = merge(chain(inbound.map { Event.message($0) }, [Event.closed].async), controlEvents)
                 do {
                     for try await event in events {
                         var actions: [SessionStateMachine.Action]
@@ -95,13 +104,16 @@ struct AgentConnection {
                                         clamping: configuration.shutdownRetryAfter.milliseconds
                                     )
                                 ) ?? [.send(.goAway(Self.goAway(configuration.shutdownRetryAfter))), .close]
+                        case .grant(let grant):
+                            actions = session?.machine.granted(grant) ?? []
                         }
                         if var current = session {
                             let open = try await perform(
                                 actions,
                                 session: &current,
                                 outbound: outbound,
-                                welcomed: welcomed
+                                welcomed: welcomed,
+                                control: control
                             )
                             session = current
                             if !open { return }
@@ -132,7 +144,7 @@ struct AgentConnection {
                 logger.info("connection ended before handshake", metadata: ["reason": "\(error)"])
             }
         }
-        shutdownContinuation.finish()
+        control.finish()
         if let agent = session?.machine.agentID, welcomed.withLockedValue({ $0 }) {
             metrics.sessions.decrement()
             logger.info("agent disconnected", metadata: ["agent.id": "\(agent)"])
@@ -144,12 +156,26 @@ struct AgentConnection {
         _ initial: [SessionStateMachine.Action],
         session: inout Session,
         outbound: NIOAsyncChannelOutboundWriter<Message>,
-        welcomed: NIOLockedValueBox<Bool>
+        welcomed: NIOLockedValueBox<Bool>,
+        control: AsyncStream<Event>.Continuation
     ) async throws -> Bool {
         var queue = initial[...]
         while let action = queue.popFirst() {
             switch action {
             case .loadHighWater(let agent):
+                if let retryAfter = backpressure.admission.admit() {
+                    metrics.overloadedSessions.increment()
+                    logger.debug(
+                        "session deferred: too many starting",
+                        metadata: ["agent.id": "\(agent)", "retry_after_ms": "\(retryAfter.milliseconds)"]
+                    )
+                    queue.append(
+                        contentsOf: session.machine.overloaded(
+                            retryAfterMilliseconds: UInt32(clamping: retryAfter.milliseconds)
+                        )
+                    )
+                    continue
+                }
                 do {
                     let highWater = try await sink.highWater(agent: agent)
                     queue.append(contentsOf: session.machine.highWaterLoaded(highWater))
@@ -163,7 +189,13 @@ struct AgentConnection {
                 try await outbound.write(message)
                 if case .welcome(let welcome) = message {
                     welcomed.withLockedValue { $0 = true }
-                    registry.identify(id: id, agent: session.machine.agentID ?? "")
+                    let agent = session.machine.agentID ?? ""
+                    registry.identify(id: id, agent: agent)
+                    backpressure.scheduler.register(
+                        session: id,
+                        agent: agent,
+                        weight: backpressure.weight(of: agent)
+                    ) { control.yield(.grant($0)) }
                     metrics.sessions.increment()
                     logger.info(
                         "agent connected",
@@ -204,7 +236,21 @@ struct AgentConnection {
         return true
     }
 
+    /// Decodes and commits one batch, within the bound on bytes waiting to commit, and reports it to the credit
+    /// scheduler, which decides the credit its ACK returns.
     private func commit(_ batch: Message.BatchFrame, session: inout Session) async -> [SessionStateMachine.Action] {
+        let size = batch.wireSize
+        backpressure.scheduler.received(session: id, bytes: size)
+        await backpressure.gate.enter(size)
+        defer { backpressure.gate.leave(size) }
+        let started = ContinuousClock.now
+        let actions = await store(batch, session: &session)
+        let stored = actions.contains { if case .send(.ack) = $0 { true } else { false } }
+        backpressure.scheduler.committed(bytes: stored ? size : 0, latency: ContinuousClock.now - started)
+        return actions
+    }
+
+    private func store(_ batch: Message.BatchFrame, session: inout Session) async -> [SessionStateMachine.Action] {
         let agent = session.machine.agentID ?? session.identity
         let records: [Record]
         do {
@@ -240,7 +286,7 @@ struct AgentConnection {
             case .duplicate:
                 metrics.duplicateBatches.increment()
             }
-            return session.machine.committed(batch)
+            return session.machine.committed(batch, grant: backpressure.scheduler.grantWithAck(session: id))
         } catch {
             logger.error(
                 "storage error, batch refused",

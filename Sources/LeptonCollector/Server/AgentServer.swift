@@ -48,6 +48,8 @@ public final class AgentServer: Service {
     /// already up keep theirs.
     public let tls: Reloadable<NIOSSLContext>
 
+    /// Credit scheduling, the bound on bytes waiting to commit, admission control.
+    public let backpressure: Backpressure
     private let configuration: Configuration
     private let sink: any RecordSink
     private let metrics: CollectorMetrics
@@ -55,8 +57,15 @@ public final class AgentServer: Service {
     /// Next session id.
     private let nextSessionID = Mutex<UInt64>(1)
 
-    public init(configuration: Configuration, sink: any RecordSink, metrics: CollectorMetrics, logger: Logger) {
+    public init(
+        configuration: Configuration,
+        sink: any RecordSink,
+        backpressure: Backpressure,
+        metrics: CollectorMetrics,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.backpressure = backpressure
         self.tls = Reloadable(configuration.tls)
         self.sink = sink
         self.metrics = metrics
@@ -111,6 +120,7 @@ public final class AgentServer: Service {
                                 reports: self.reports,
                                 tail: self.tail,
                                 ingest: self.ingest,
+                                backpressure: self.backpressure,
                                 metrics: self.metrics,
                                 logger: self.logger
                             ).run()

@@ -14,12 +14,20 @@ public struct CollectorMetrics: Sendable {
     let sessions: Gauge
     let agentReports: Counter
     let commitSeconds: DurationHistogram
+    /// The credit scheduler's view (``CreditScheduler``), set every period.
+    let budget: Gauge
+    let storeThroughput: Gauge
+    let saturated: Gauge
+    let queuedBytes: Gauge
+    let overloadedSessions: Counter
+    let creditGrants: Counter
     private let rejects: [String: Counter]
 
     /// Reasons a connection or a batch is refused; the `reason` label of `lepton_collector_rejects_total`.
     public static let rejectReasons = [
         "tls_handshake", "identity_mismatch", "unsupported_version", "protocol_violation", "malformed_frame",
         "frame_too_large", "invalid_batch", "credit_exceeded", "storage_unavailable", "handshake_timeout",
+        "overloaded",
     ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -63,6 +71,30 @@ public struct CollectorMetrics: Sendable {
                 .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100), .milliseconds(500),
                 .seconds(2),
             ]
+        )
+        budget = registry.gauge(
+            "lepton_collector_credit_budget_bytes_per_second",
+            help: "What the store is thought to absorb (with headroom), shared among agents as credit."
+        )
+        storeThroughput = registry.gauge(
+            "lepton_collector_store_throughput_bytes_per_second",
+            help: "Batch bytes committed per second (exponentially weighted)."
+        )
+        saturated = registry.gauge(
+            "lepton_collector_saturated",
+            help: "1 while the store is saturated (slow commits or too many bytes waiting), else 0."
+        )
+        queuedBytes = registry.gauge(
+            "lepton_collector_queued_bytes",
+            help: "Batch bytes received and not yet committed (bounded by backpressure.max_queued_bytes)."
+        )
+        overloadedSessions = registry.counter(
+            "lepton_collector_sessions_deferred_total",
+            help: "Sessions told to come back later (GOAWAY overloaded) by admission control."
+        )
+        creditGrants = registry.counter(
+            "lepton_collector_credit_grants_total",
+            help: "Credit-only ACKs sent to agents waiting for credit."
         )
         var rejects: [String: Counter] = [:]
         for reason in Self.rejectReasons {

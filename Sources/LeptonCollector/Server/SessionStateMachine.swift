@@ -145,13 +145,59 @@ public struct SessionStateMachine: Sendable {
         ]
     }
 
-    /// The store committed the batch (and the new high-water mark): acknowledge it and return its credit.
-    public mutating func committed(_ batch: Message.BatchFrame) -> [Action] {
+    /// Credit granted with an ACK, and the advice that goes with it (the credit scheduler's).
+    public struct Grant: Hashable, Sendable {
+        public var credit: UInt64
+        public var advisedBytesPerSecond: UInt64
+        public var saturated: Bool
+
+        public init(credit: UInt64, advisedBytesPerSecond: UInt64 = 0, saturated: Bool = false) {
+            self.credit = credit
+            self.advisedBytesPerSecond = advisedBytesPerSecond
+            self.saturated = saturated
+        }
+    }
+
+    /// The store committed the batch (and the new high-water mark): acknowledge it, granting `grant`'s credit.
+    public mutating func committed(_ batch: Message.BatchFrame, grant: Grant) -> [Action] {
         guard state == .established else { return [] }
         highWater = max(highWater, batch.sequence)
-        let size = UInt64(batch.wireSize)
-        credit += size
-        return [.send(.ack(Message.Ack(sequence: highWater, credit: size)))]
+        return [.send(.ack(ack(grant)))]
+    }
+
+    /// More credit for an agent waiting for it with no ACK to come: an ACK of the current high-water mark (which
+    /// releases nothing new) carrying the credit.
+    public mutating func granted(_ grant: Grant) -> [Action] {
+        guard state == .established, grant.credit > 0 else { return [] }
+        return [.send(.ack(ack(grant)))]
+    }
+
+    private mutating func ack(_ grant: Grant) -> Message.Ack {
+        credit += grant.credit
+        return Message.Ack(
+            sequence: highWater,
+            credit: grant.credit,
+            advisedBytesPerSecond: grant.advisedBytesPerSecond,
+            adviceFlags: grant.saturated ? Message.Ack.saturatedFlag : 0
+        )
+    }
+
+    /// Too many sessions are starting at once: tell the agent to come back after `retryAfterMilliseconds`.
+    public mutating func overloaded(retryAfterMilliseconds: UInt32) -> [Action] {
+        guard state != .closed else { return [] }
+        state = .closed
+        return [
+            .send(
+                .goAway(
+                    Message.GoAway(
+                        reason: .overloaded,
+                        retryAfterMilliseconds: retryAfterMilliseconds,
+                        text: "collector overloaded: too many sessions starting"
+                    )
+                )
+            ),
+            .close,
+        ]
     }
 
     /// The store could not commit: refuse with a retryable error; the agent keeps the batch and reconnects.

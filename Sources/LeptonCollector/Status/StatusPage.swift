@@ -10,8 +10,8 @@ public struct StatusPage: Sendable {
     let reports: AgentReports
     let history: StatusHistory
     let ingest: IngestTotals
-    /// What each agent may send ahead of ACKs (`limits.credit_window_bytes`).
-    let creditWindowBytes: Int
+    /// Each agent's share of the store, and the store's budget.
+    let scheduler: CreditScheduler
 
     /// Streams charted when none is chosen with `?stream=AGENT/SERIES`.
     static let defaultCharts = 4
@@ -25,6 +25,7 @@ public struct StatusPage: Sendable {
         let samples = history.samples
         let totals = ingest.current
         let rates = history.agentRates
+        let credit = scheduler.snapshot()
 
         var html = """
             <!DOCTYPE html>
@@ -43,6 +44,8 @@ public struct StatusPage: Sendable {
         html += Self.card("bytes/s in, compressed", Self.rate(last?.compressedBytes))
         html += Self.card("bytes/s in, raw", Self.rate(last?.rawBytes))
         html += Self.card("compression (raw ÷ wire)", ratio > 0 ? String(format: "%.1f×", ratio) : "–")
+        html += Self.card("store budget, bytes/s", Self.rate(credit.budgetBytesPerSecond))
+        html += Self.card("store", credit.saturated ? "saturated" : "keeping up")
         html += "</section>"
 
         html += "<h2>Produced at the edge and stored, records/s</h2>"
@@ -56,11 +59,15 @@ public struct StatusPage: Sendable {
         )
 
         html += "<h2>Agents</h2><table class=\"agents\"><thead><tr><th>agent</th><th>state</th><th>address</th>"
-        html += "<th>records/s</th><th>records stored</th><th>credit</th><th>reduction level</th><th>lag</th>"
+        html += "<th>records/s</th><th>records stored</th><th>credit, bytes/s</th><th>reduction level</th><th>lag</th>"
         html += "<th>last seen</th><th>dropped</th><th>pending</th></tr></thead><tbody>"
         let storedByID = Dictionary(stored.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Most recent session first: the one shown for an agent connected twice.
         let sessionByAgent = Dictionary(live.map { ($0.agent, $0) }, uniquingKeysWith: { first, _ in first })
+        let shareByAgent = Dictionary(
+            credit.sessions.map { ($0.agent, $0) },
+            uniquingKeysWith: { $0.session > $1.session ? $0 : $1 }
+        )
         let ids = Set(storedByID.keys).union(connected).union(latest.keys).sorted()
         for id in ids {
             let agent = storedByID[id]
@@ -82,7 +89,7 @@ public struct StatusPage: Sendable {
                 session?.address ?? "–",
                 Self.rate(rates[id]),
                 "\(records)",
-                Self.bytes(creditWindowBytes),
+                shareByAgent[id].map { Self.rate($0.grantedBytesPerSecond) } ?? "–",
                 "raw",
                 lag,
                 seen,

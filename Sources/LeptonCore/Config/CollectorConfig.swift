@@ -15,6 +15,8 @@ public struct CollectorConfig: ConfigFile, Sendable, Hashable {
     public var storage: StorageConfig
     /// `limits`, or their defaults.
     public var limits: Limits
+    /// `backpressure`, or its defaults.
+    public var backpressure: BackpressureConfig
     /// `log.level`; `info` by default.
     public var logLevel: Logger.Level
 
@@ -24,6 +26,7 @@ public struct CollectorConfig: ConfigFile, Sendable, Hashable {
         httpListen: HostPort,
         storage: StorageConfig,
         limits: Limits = Limits(),
+        backpressure: BackpressureConfig = BackpressureConfig(),
         logLevel: Logger.Level = .info
     ) {
         self.listen = listen
@@ -31,12 +34,13 @@ public struct CollectorConfig: ConfigFile, Sendable, Hashable {
         self.httpListen = httpListen
         self.storage = storage
         self.limits = limits
+        self.backpressure = backpressure
         self.logLevel = logLevel
     }
 }
 
 extension CollectorConfig {
-    static let keys = ["listen", "tls", "http", "storage", "limits", "log"]
+    static let keys = ["listen", "tls", "http", "storage", "limits", "backpressure", "log"]
     static let httpKeys = ["listen"]
 
     /// Parses and validates configuration text.
@@ -66,6 +70,10 @@ extension CollectorConfig {
         if let node = map.optional("limits") {
             limits = try Limits(config: node)
         }
+        var backpressure = BackpressureConfig()
+        if let node = map.optional("backpressure") {
+            backpressure = try BackpressureConfig(config: node)
+        }
         let logLevel = try map.logLevel()
         return CollectorConfig(
             listen: listen,
@@ -73,6 +81,7 @@ extension CollectorConfig {
             httpListen: httpListen,
             storage: storage,
             limits: limits,
+            backpressure: backpressure,
             logLevel: logLevel
         )
     }

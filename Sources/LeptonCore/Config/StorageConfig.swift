@@ -15,6 +15,9 @@ public struct StorageConfig: Sendable, Hashable {
     public var rawRetention: Duration?
     /// How long the rollups of each resolution are kept (`retention.<resolution>`); absent keeps them forever.
     public var rollupRetention: [Duration: Duration]
+    /// For experiments: the store takes at most this many bytes of records per second (`max_bytes_per_second`),
+    /// counting 8 bytes per timestamp, 8 per number and a text's UTF-8 length; nil: no limit.
+    public var maxBytesPerSecond: Int?
 
     /// Default `rollups`: one minute and one hour.
     public static let defaultRollups: [Duration] = [.seconds(60), .seconds(3_600)]
@@ -27,12 +30,14 @@ public struct StorageConfig: Sendable, Hashable {
         backend: Backend,
         rollups: [Duration] = StorageConfig.defaultRollups,
         rawRetention: Duration? = StorageConfig.defaultRawRetention,
-        rollupRetention: [Duration: Duration] = StorageConfig.defaultRollupRetention
+        rollupRetention: [Duration: Duration] = StorageConfig.defaultRollupRetention,
+        maxBytesPerSecond: Int? = nil
     ) {
         self.backend = backend
         self.rollups = rollups
         self.rawRetention = rawRetention
         self.rollupRetention = rollupRetention
+        self.maxBytesPerSecond = maxBytesPerSecond
     }
 
     /// A SQLite store with the default rollups and retention.
@@ -48,7 +53,7 @@ extension StorageConfig {
         case postgres
     }
 
-    static let keys = ["type", "path", "url", "password_file", "pool", "rollups", "retention"]
+    static let keys = ["type", "path", "url", "password_file", "pool", "rollups", "retention", "max_bytes_per_second"]
 
     init(config node: ConfigNode) throws(ConfigError) {
         let map = try node.mapping(allowedKeys: Self.keys)
@@ -81,6 +86,9 @@ extension StorageConfig {
             backend = .postgres(postgres)
         }
         self.init(backend: backend)
+        if let node = map.optional("max_bytes_per_second") {
+            maxBytesPerSecond = try node.positiveByteSize()
+        }
         if let list = map.optional("rollups") {
             var rollups: [Duration] = []
             for item in try list.sequence() {

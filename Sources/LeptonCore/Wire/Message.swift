@@ -111,6 +111,11 @@ public enum Message: Hashable, Sendable {
         /// Bit 0: the collector is saturated.
         public var adviceFlags: UInt8
 
+        /// `adviceFlags` bit 0: the collector's store is saturated.
+        public static let saturatedFlag: UInt8 = 1
+
+        public var saturated: Bool { adviceFlags & Self.saturatedFlag != 0 }
+
         public init(sequence: UInt64, credit: UInt64, advisedBytesPerSecond: UInt64 = 0, adviceFlags: UInt8 = 0) {
             self.sequence = sequence
             self.credit = credit

@@ -92,8 +92,40 @@ import Testing
         var machine = Self.established()
         let batch = Self.batch(1)
         #expect(machine.received(.batch(batch)) == [.commit(batch)])
-        #expect(machine.committed(batch) == [.send(.ack(Message.Ack(sequence: 1, credit: UInt64(batch.wireSize))))])
+        let grant = SessionStateMachine.Grant(credit: 77, advisedBytesPerSecond: 5_000, saturated: true)
+        #expect(
+            machine.committed(batch, grant: grant)
+                == [.send(.ack(Message.Ack(sequence: 1, credit: 77, advisedBytesPerSecond: 5_000, adviceFlags: 1)))]
+        )
         #expect(machine.highWaterSequence == 1)
+    }
+
+    /// Credit comes from the scheduler, not from the batch's size: less than a batch slows the agent down, and a
+    /// credit-only ACK (of the same high-water mark) lets it go on.
+    @Test func grantedCreditIsWhatCanBeSpent() {
+        var machine = Self.established()
+        // Window 1000; each batch costs 122 bytes: 8 fit, leaving 24; 50 more make 74, short of a batch.
+        for sequence in UInt64(1)...8 { _ = machine.received(.batch(Self.batch(sequence))) }
+        _ = machine.committed(Self.batch(1), grant: .init(credit: 50))
+        #expect(Self.errorCode(machine.received(.batch(Self.batch(9)))) == .creditExceeded)
+
+        var waiting = Self.established()
+        for sequence in UInt64(1)...8 { _ = waiting.received(.batch(Self.batch(sequence))) }
+        _ = waiting.committed(Self.batch(1), grant: .init(credit: 50))
+        #expect(waiting.granted(.init(credit: 0)).isEmpty)
+        #expect(waiting.granted(.init(credit: 48)) == [.send(.ack(Message.Ack(sequence: 1, credit: 48)))])
+        #expect(waiting.received(.batch(Self.batch(9))) == [.commit(Self.batch(9))])
+    }
+
+    @Test func overloadedSendsGoAwayWithTheRetryAndCloses() {
+        var machine = SessionStateMachine(peerIdentity: "a", limits: Self.limits, sessionID: 1)
+        let actions = machine.overloaded(retryAfterMilliseconds: 1_500)
+        guard case .send(.goAway(let goAway)) = actions.first else {
+            Issue.record("expected GOAWAY")
+            return
+        }
+        #expect(goAway.reason == .overloaded && goAway.retryAfterMilliseconds == 1_500)
+        #expect(actions.last == .close && machine.isClosed)
     }
 
     @Test func resentBatchesAreAcknowledgedAndNotCommittedAgain() {
@@ -121,7 +153,7 @@ import Testing
     @Test func acknowledgedCreditCanBeSpentAgain() {
         var machine = Self.established()
         for sequence in UInt64(1)...8 { _ = machine.received(.batch(Self.batch(sequence))) }
-        _ = machine.committed(Self.batch(1))
+        _ = machine.committed(Self.batch(1), grant: .init(credit: UInt64(Self.batch(1).wireSize)))
         #expect(machine.received(.batch(Self.batch(9))) == [.commit(Self.batch(9))])
     }
 
@@ -144,7 +176,7 @@ import Testing
         #expect(actions.count == 2 && actions.last == .close)
         #expect(machine.highWaterSequence == 0)
         // A late commit report after the refusal acknowledges nothing.
-        #expect(machine.committed(Self.batch(1)).isEmpty)
+        #expect(machine.committed(Self.batch(1), grant: .init(credit: 1)).isEmpty)
         #expect(machine.highWaterSequence == 0)
     }
 

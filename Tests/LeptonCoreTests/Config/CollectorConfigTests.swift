@@ -106,7 +106,7 @@ struct CollectorConfigTests {
 
     @Test("unknown storage type lists the allowed values")
     func unknownStorageType() throws {
-        let yaml = ConfigFixtures.minimalCollector.replacing("type: sqlite", with: "type: postgres")
+        let yaml = ConfigFixtures.minimalCollector.replacing("type: sqlite", with: "type: mysql")
         let error = try ConfigFixtures.collectorError(yaml)
         expectConfigError(
             error,
@@ -114,7 +114,7 @@ struct CollectorConfigTests {
             line: 4,
             column: 18,
             keyPath: "storage.type",
-            message: "unknown storage type 'postgres'; expected one of: sqlite"
+            message: "unknown storage type 'mysql'; expected one of: sqlite, postgres"
         )
     }
 
