@@ -18,6 +18,8 @@ public struct Collector: Sendable {
     /// What the status page charts over time.
     public let history: StatusHistory
     let certificates: CertificateWatch
+    /// The store's throttle when `storage.max_bytes_per_second` is set (a reload changes its rate).
+    let throttle: ThrottledSink?
     /// The configuration running now (the last one a reload applied).
     let running: Reloadable<CollectorConfig>
     let logger: Logger
@@ -40,6 +42,7 @@ public struct Collector: Sendable {
             }
             if let limit = config.storage.maxBytesPerSecond { store = ThrottledSink(store, bytesPerSecond: limit) }
         }
+        throttle = store as? ThrottledSink
         let metrics = CollectorMetrics()
         let backpressure = Backpressure(config: config)
         let limits = SessionStateMachine.Limits(
@@ -119,7 +122,7 @@ public struct Collector: Sendable {
     }
 
     /// Applies a new, already validated configuration: the certificate, key and CA for new connections (sessions
-    /// already up keep theirs). If they cannot be loaded nothing changes and the error is thrown. Returns the
+    /// already up keep theirs), and `storage.max_bytes_per_second` when the store was started with one. If they cannot be loaded nothing changes and the error is thrown. Returns the
     /// sections that changed but take effect only at the next start (listen addresses, storage, limits).
     @discardableResult
     public func reload(to config: CollectorConfig) throws -> [String] {
@@ -128,7 +131,12 @@ public struct Collector: Sendable {
         var needsRestart: [String] = []
         if config.listen != old.listen { needsRestart.append("listen") }
         if config.httpListen != old.httpListen { needsRestart.append("http_listen") }
-        if config.storage != old.storage { needsRestart.append("storage") }
+        var storage = config.storage
+        if let throttle, let rate = config.storage.maxBytesPerSecond {
+            throttle.setBytesPerSecond(rate)
+            storage.maxBytesPerSecond = old.storage.maxBytesPerSecond
+        }
+        if storage != old.storage { needsRestart.append("storage") }
         if config.limits != old.limits { needsRestart.append("limits") }
         if config.backpressure != old.backpressure { needsRestart.append("backpressure") }
         server.tls.replace(context)

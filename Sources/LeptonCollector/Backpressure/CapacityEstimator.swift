@@ -26,7 +26,7 @@ public struct CapacityEstimator: Sendable {
         public var maxQueuedBytes: Int = 64 << 20
         /// The budget never goes below this (bytes/s), so agents always make some progress, and a store that
         /// recovers is noticed. It wins over a lower `ceiling`.
-        public var minimumBudget: Double = 64 * 1024
+        public var minimumBudget: Double = 4 * 1024
         /// Configured ceiling (bytes/s), nil = none.
         public var ceiling: Double? = nil
         /// When saturated: budget = measured throughput × headroom. Below 1, so that the queue that built up

@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import LeptonAgent
+import LeptonCollector
 import LeptonCore
 import NIOCore
 import NIOPosix
@@ -29,6 +30,8 @@ public final class SimulatedAgent: Sendable {
         /// Records per output record at each reduction level (level 0 = raw = 1); one rung = no adaptation.
         public var ladder: [Double] = [1]
         public var fidelity = FidelityController.Settings()
+        /// How often the session produces, sends and checks the time (a real agent's batch linger).
+        public var tick: Duration = .milliseconds(50)
 
         public init(id: String, tls: NIOSSLContext, port: Int, recordsPerSecond: Double) {
             self.id = id
@@ -46,6 +49,8 @@ public final class SimulatedAgent: Sendable {
         public var acknowledged = 0
         public var dropped = 0
         public var pending = 0
+        /// Records produced and not yet in a batch (less than one batch).
+        public var unbatched = 0.0
         public var bytesSent = 0
         public var bytesAcknowledged = 0
         public var connects = 0
@@ -61,6 +66,8 @@ public final class SimulatedAgent: Sendable {
         /// When the first session was welcomed, from the start of `run`.
         public var firstWelcome: Duration?
         public var connected = false
+
+        public init() {}
     }
 
     private struct Batch {
@@ -87,6 +94,8 @@ public final class SimulatedAgent: Sendable {
     public let settings: Settings
     /// The batch body every batch carries (with its own sequence number): encoding is not what is measured here.
     private let template: Message.BatchFrame
+    /// The records of a batch, as a store counts them (``ThrottledSink/size(_:)``).
+    public let rawBatchBytes: Int
     private let state: Mutex<State>
 
     public init(settings: Settings) throws {
@@ -100,6 +109,7 @@ public final class SimulatedAgent: Sendable {
             return Record(stream: "sensor.\(index % 4)", timestamp: time, value: .number(20 + Double(index % 7) / 10))
         }
         template = try BatchCodec.encode(records, sequence: 0, encoding: .preferred(for: records))
+        rawBatchBytes = ThrottledSink.size(records)
         let controller = FidelityController(
             streams: [.init(name: "all", levels: settings.ladder.count)],
             settings: settings.fidelity,
@@ -123,6 +133,7 @@ public final class SimulatedAgent: Sendable {
         state.withLock { state in
             var counters = state.counters
             counters.pending = state.pending.reduce(0) { $0 + $1.records }
+            counters.unbatched = state.carry
             counters.level = state.controller.level(of: "all")
             counters.timeAtLevels = state.controller.timeAtLevels(of: "all")
             return counters
@@ -207,7 +218,7 @@ public final class SimulatedAgent: Sendable {
                 )
                 var credit: UInt64 = 0
                 var welcomed = false
-                let ticks = AsyncTimerSequence(interval: .milliseconds(50), clock: .continuous).map { _ in Event.tick }
+                let ticks = AsyncTimerSequence(interval: settings.tick, clock: .continuous).map { _ in Event.tick }
                 // `merge` ends only when every side ends: mark the end of the inbound side explicitly.
                 let events = merge(chain(inbound.map { Event.message($0) }, [Event.closed].async), ticks)
                 for try await event in events {
