@@ -110,7 +110,8 @@ public struct Agent: Sendable {
             tls: try LeptonTLS.clientContext(link.tls),
             reconnectInitial: link.reconnectInitial,
             reconnectMax: link.reconnectMax,
-            shutdownTimeout: link.shutdownTimeout
+            shutdownTimeout: link.shutdownTimeout,
+            maxBytesPerSecond: config.maxBytesPerSecond
         )
     }
 

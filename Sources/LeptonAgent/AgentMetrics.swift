@@ -19,6 +19,11 @@ public struct AgentMetrics: Sendable {
     let spoolBytes: Gauge
     let spoolBatches: Gauge
     let spoolDamagedBytes: Counter
+    /// The collector's advice in its last ACK (wire protocol §5.3).
+    let advisedBytesPerSecond: Gauge
+    let collectorSaturated: Gauge
+    /// Batches that waited for `bandwidth.max_bytes_per_second`.
+    let batchesPaced: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -35,6 +40,18 @@ public struct AgentMetrics: Sendable {
         )
         connected = registry.gauge("lepton_agent_connected", help: "1 while a session with the collector is up.")
         spoolBytes = registry.gauge("lepton_agent_spool_bytes", help: "Bytes of spool segment files on disk.")
+        advisedBytesPerSecond = registry.gauge(
+            "lepton_agent_advised_bytes_per_second",
+            help: "The fair rate the collector advised in its last ACK (0: no advice)."
+        )
+        collectorSaturated = registry.gauge(
+            "lepton_agent_collector_saturated",
+            help: "1 while the collector's last ACK said its store is saturated, else 0."
+        )
+        batchesPaced = registry.counter(
+            "lepton_agent_batches_paced_total",
+            help: "Batches that waited for bandwidth.max_bytes_per_second before being sent."
+        )
         spoolBatches = registry.gauge(
             "lepton_agent_spool_batches",
             help: "Batches in the spool waiting for the collector's ACK."

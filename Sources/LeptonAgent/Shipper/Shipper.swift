@@ -25,6 +25,8 @@ public struct Shipper: Service {
         /// A session that lasted this long resets the backoff.
         public var healthySession: Duration = .seconds(10)
         public var connectTimeout: Duration = .seconds(5)
+        /// `bandwidth.max_bytes_per_second`: batches are paced to this many bytes per second; nil: no cap.
+        public var maxBytesPerSecond: Int?
     }
 
     /// Read again at every connection attempt: a reload changes the certificates, the address or the timings

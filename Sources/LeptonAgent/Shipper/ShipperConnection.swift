@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import DequeModule
 import LeptonCore
 import Logging
 import NIOCore
@@ -107,8 +108,14 @@ struct ShipperConnection {
             var lastStats = ContinuousClock.now
             var maxFrameBytes = Int.max
             var nonce: UInt64 = 0
+            var pacer = configuration.maxBytesPerSecond.map { Pacer(bytesPerSecond: $0) }
 
-            if let outcome = try await perform(machine.connected(), outbound: outbound, machine: &machine) {
+            if let outcome = try await perform(
+                machine.connected(),
+                outbound: outbound,
+                machine: &machine,
+                pacer: &pacer
+            ) {
                 return outcome
             }
             let ticks = AsyncTimerSequence(interval: .seconds(1), clock: .continuous).map { _ in Event.tick }
@@ -120,6 +127,10 @@ struct ShipperConnection {
                 switch event {
                 case .message(let message):
                     lastHeard = .now
+                    if case .ack(let ack) = message {
+                        metrics.advisedBytesPerSecond.set(Int64(clamping: ack.advisedBytesPerSecond))
+                        metrics.collectorSaturated.set(Int64(ack.saturated ? 1 : 0))
+                    }
                     if case .welcome(let welcome) = message {
                         maxFrameBytes = Int(welcome.maxFrameBytes)
                         state.set(true, metrics: metrics)
@@ -144,6 +155,7 @@ struct ShipperConnection {
                     }
                     return .failed
                 case .tick:
+                    if pacer != nil { try await sendPaced(&pacer!, outbound: outbound) }
                     guard machine.isEstablished else {
                         if ContinuousClock.now - lastHeard > configuration.connectTimeout {
                             logger.warning(
@@ -178,7 +190,9 @@ struct ShipperConnection {
                     nonce += 1
                     actions = [.send(.ping(nonce))]
                 }
-                if let outcome = try await perform(actions, outbound: outbound, machine: &machine) { return outcome }
+                if let outcome = try await perform(actions, outbound: outbound, machine: &machine, pacer: &pacer) {
+                    return outcome
+                }
                 if case .message(.welcome) = event {
                     // Welcomed (a refused WELCOME ended the session above): report the counts once now.
                     lastStats = .now
@@ -202,11 +216,20 @@ struct ShipperConnection {
         return buffer.readableBytes - WireProtocol.frameHeaderSize <= maxFrameBytes ? message : nil
     }
 
+    /// Writes the batches the pacer lets through now.
+    private func sendPaced(_ pacer: inout Pacer, outbound: NIOAsyncChannelOutboundWriter<Message>) async throws {
+        for frame in pacer.due() {
+            try await outbound.write(.batch(frame))
+            metrics.wireBytesSent.increment(by: Int64(frame.wireSize))
+        }
+    }
+
     /// Performs the actions; returns an outcome when the session is over.
     private func perform(
         _ actions: [ShipperStateMachine.Action],
         outbound: NIOAsyncChannelOutboundWriter<Message>,
-        machine: inout ShipperStateMachine
+        machine: inout ShipperStateMachine,
+        pacer: inout Pacer?
     ) async throws -> Outcome? {
         var queue = actions[...]
         while let action = queue.popFirst() {
@@ -217,6 +240,12 @@ struct ShipperConnection {
                 guard let frame = await spool.frame(sequence: sequence) else {
                     // Evicted or damaged since it was queued: its credit goes to the next batch.
                     queue.append(contentsOf: machine.vanished(sequence: sequence))
+                    continue
+                }
+                if pacer != nil {
+                    pacer!.enqueue(frame)
+                    try await sendPaced(&pacer!, outbound: outbound)
+                    if pacer!.isWaiting { metrics.batchesPaced.increment() }
                     continue
                 }
                 try await outbound.write(.batch(frame))
@@ -264,6 +293,35 @@ struct ShipperConnection {
             }
         }
         return nil
+    }
+}
+
+/// Paces batches to `bandwidth.max_bytes_per_second` with a token bucket (one second of burst): batches the credit
+/// allows wait here, in order, until the bucket lets them through; checked at every event and every second.
+struct Pacer {
+    private var bucket: TokenBucket
+    private var waiting: Deque<Message.BatchFrame> = []
+    private let origin = ContinuousClock.now
+
+    init(bytesPerSecond: Int) {
+        bucket = TokenBucket(bytesPerSecond: Double(bytesPerSecond), burst: Double(bytesPerSecond))
+    }
+
+    /// Queues a batch behind those already waiting.
+    mutating func enqueue(_ frame: Message.BatchFrame) {
+        waiting.append(frame)
+    }
+
+    /// Whether batches are waiting for the bucket (the newest one included).
+    var isWaiting: Bool { !waiting.isEmpty }
+
+    /// The batches the bucket lets through now, oldest first.
+    mutating func due() -> [Message.BatchFrame] {
+        var due: [Message.BatchFrame] = []
+        while let first = waiting.first, bucket.take(first.wireSize, now: ContinuousClock.now - origin) == nil {
+            due.append(waiting.removeFirst())
+        }
+        return due
     }
 }
 

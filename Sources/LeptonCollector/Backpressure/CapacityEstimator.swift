@@ -9,8 +9,9 @@ import LeptonCore
 /// - while the store keeps up and agents are held back by credit, the budget grows by a constant factor each period
 ///   (`probe`), so a larger capacity is found in a few periods;
 /// - when commits get slow or the queue of received-but-uncommitted bytes grows too long, the store is saturated:
-///   the budget is cut to what it was measured to absorb (`throughput × headroom`), never raised, so the queue
-///   drains instead of settling at its bound;
+///   the budget is what it was measured to absorb (`throughput × headroom`), so the queue drains instead of
+///   settling at its bound, and the budget follows the store up and down while it stays saturated (a queue that
+///   never empties, every agent with a batch waiting, must not pin it to the first and lowest measurement);
 /// - otherwise the budget stays where it is: nothing is learnt about capacity when nobody asks for more.
 ///
 /// Unlike TCP, the cut goes to the measured rate rather than a fixed fraction of the budget: the measurement is at
@@ -100,7 +101,7 @@ public struct CapacityEstimator: Sendable {
             observation.slowestCommit > settings.targetCommitLatency
             || observation.queuedBytes > settings.maxQueuedBytes
         if isSaturated {
-            budget = min(budget, throughput * settings.headroom)
+            budget = throughput * settings.headroom
         } else if observation.demandExceededBudget {
             budget *= settings.probe
         }

@@ -209,7 +209,7 @@ struct AgentConnection {
                     record(error, agent: session.machine.agentID ?? session.identity)
                 }
             case .commit(let batch):
-                queue.append(contentsOf: await commit(batch, session: &session))
+                queue.append(contentsOf: await commit(batch, session: &session, outbound: outbound))
             case .duplicate(let sequence):
                 let agent = session.machine.agentID ?? session.identity
                 metrics.duplicateBatches.increment()
@@ -238,7 +238,26 @@ struct AgentConnection {
 
     /// Decodes and commits one batch, within the bound on bytes waiting to commit, and reports it to the credit
     /// scheduler, which decides the credit its ACK returns.
-    private func commit(_ batch: Message.BatchFrame, session: inout Session) async -> [SessionStateMachine.Action] {
+    ///
+    /// A saturated store can keep a batch waiting for longer than a heartbeat, and nothing is read from the agent
+    /// meanwhile: the collector PINGs the agent every heartbeat until the commit is done, so neither side takes the
+    /// quiet connection for a dead one.
+    private func commit(
+        _ batch: Message.BatchFrame,
+        session: inout Session,
+        outbound: NIOAsyncChannelOutboundWriter<Message>
+    ) async -> [SessionStateMachine.Action] {
+        let heartbeat = Duration.milliseconds(Int64(configuration.limits.heartbeatMilliseconds))
+        let keepalive = Task {
+            // The collector's nonces start at 2^63, apart from the agent's.
+            var nonce: UInt64 = 1 << 63
+            while !Task.isCancelled {
+                try await Task.sleep(for: heartbeat)
+                nonce += 1
+                try await outbound.write(.ping(nonce))
+            }
+        }
+        defer { keepalive.cancel() }
         let size = batch.wireSize
         backpressure.scheduler.received(session: id, bytes: size)
         await backpressure.gate.enter(size)

@@ -84,7 +84,9 @@ public final class AgentServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
-                    try pipeline.addHandler(IdleStateHandler(readTimeout: readTimeout))
+                    // Idle means nothing read and nothing written: a session waiting for a slow commit is kept
+                    // alive by the PINGs the collector sends meanwhile (AgentConnection.commit).
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: readTimeout))
                     try pipeline.addHandler(CloseOnIdleHandler())
                     try pipeline.addHandler(
                         ByteToMessageHandler(FrameDecoder(maxFrameBytes: Int(configuration.limits.maxFrameBytes)))
@@ -137,12 +139,12 @@ public final class AgentServer: Service {
     }
 }
 
-/// Closes a connection that has been silent for longer than the read timeout.
+/// Closes a connection that has been silent both ways for longer than the idle timeout.
 final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)

@@ -27,7 +27,6 @@ public struct CollectorMetrics: Sendable {
     public static let rejectReasons = [
         "tls_handshake", "identity_mismatch", "unsupported_version", "protocol_violation", "malformed_frame",
         "frame_too_large", "invalid_batch", "credit_exceeded", "storage_unavailable", "handshake_timeout",
-        "overloaded",
     ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {

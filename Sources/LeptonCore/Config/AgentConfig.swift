@@ -17,6 +17,8 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
     public var spool: SpoolConfig
     /// The `admin` section; `nil` when absent, and then no admin HTTP endpoint runs.
     public var admin: AdminConfig?
+    /// `bandwidth.max_bytes_per_second`: a cap on the bytes of batches sent per second (a metered link); nil: none.
+    public var maxBytesPerSecond: Int?
     /// `log.level`; `info` by default.
     public var logLevel: Logger.Level
 
@@ -27,6 +29,7 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         batch: BatchConfig = BatchConfig(),
         spool: SpoolConfig = SpoolConfig(),
         admin: AdminConfig? = nil,
+        maxBytesPerSecond: Int? = nil,
         logLevel: Logger.Level = .info
     ) {
         self.agent = agent
@@ -35,12 +38,14 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         self.batch = batch
         self.spool = spool
         self.admin = admin
+        self.maxBytesPerSecond = maxBytesPerSecond
         self.logLevel = logLevel
     }
 }
 
 extension AgentConfig {
-    static let keys = ["agent", "collector", "sources", "processors", "batch", "spool", "admin", "log"]
+    static let keys = ["agent", "collector", "sources", "processors", "batch", "spool", "admin", "bandwidth", "log"]
+    static let bandwidthKeys = ["max_bytes_per_second"]
 
     /// Parses and validates configuration text.
     ///
@@ -79,6 +84,15 @@ extension AgentConfig {
         if let node = map.optional("admin") {
             admin = try AdminConfig(config: node)
         }
+        var maxBytesPerSecond: Int?
+        if let node = map.optional("bandwidth") {
+            let bandwidth = try node.mapping(allowedKeys: Self.bandwidthKeys)
+            if let value = bandwidth.optional("max_bytes_per_second") {
+                maxBytesPerSecond = try value.positiveByteSize()
+                // Less than this would take minutes per batch and starve the heartbeat's purpose.
+                guard maxBytesPerSecond! >= 1_024 else { throw value.error("must be at least 1KiB") }
+            }
+        }
         let logLevel = try map.logLevel()
 
         // `batch.maxBytes <= spool.maxBytes / 4` is `4 * batch.maxBytes <= spool.maxBytes` without overflow.
@@ -96,6 +110,7 @@ extension AgentConfig {
             batch: batch,
             spool: spool,
             admin: admin,
+            maxBytesPerSecond: maxBytesPerSecond,
             logLevel: logLevel
         )
     }

@@ -218,6 +218,9 @@ public final class SimulatedAgent: Sendable {
                 )
                 var credit: UInt64 = 0
                 var welcomed = false
+                var heartbeat = Duration.seconds(15)
+                var lastPing = ContinuousClock.now
+                var nonce: UInt64 = 0
                 let ticks = AsyncTimerSequence(interval: settings.tick, clock: .continuous).map { _ in Event.tick }
                 // `merge` ends only when every side ends: mark the end of the inbound side explicitly.
                 let events = merge(chain(inbound.map { Event.message($0) }, [Event.closed].async), ticks)
@@ -230,6 +233,7 @@ public final class SimulatedAgent: Sendable {
                     case .message(.welcome(let welcome)):
                         welcomed = true
                         credit = welcome.initialCredit
+                        heartbeat = .milliseconds(Int64(welcome.heartbeatMilliseconds))
                         state.withLock { state in
                             state.counters.connected = true
                             if state.counters.firstWelcome == nil { state.counters.firstWelcome = .now - state.started }
@@ -255,6 +259,12 @@ public final class SimulatedAgent: Sendable {
                     }
                     guard welcomed else { continue }
                     let now = ContinuousClock.now
+                    // Like the real agent: a PING every heartbeat, or the collector closes a quiet connection.
+                    if now - lastPing >= heartbeat {
+                        lastPing = now
+                        nonce += 1
+                        try await outbound.write(.ping(nonce))
+                    }
                     let toSend: [UInt64] = state.withLock { state in
                         produce(&state, now: now)
                         adapt(&state, now: now)

@@ -189,4 +189,18 @@ struct AgentConfigTests {
         )
         #expect(try ConfigFixtures.agent(ConfigFixtures.minimalAgent) == built)
     }
+
+    @Test("bandwidth.max_bytes_per_second caps what the agent sends")
+    func bandwidthCap() throws {
+        let config = try ConfigFixtures.agent(
+            ConfigFixtures.minimalAgent + "bandwidth: { max_bytes_per_second: 64KiB }\n"
+        )
+        #expect(config.maxBytesPerSecond == 64 << 10)
+        #expect(try ConfigFixtures.agent(ConfigFixtures.minimalAgent).maxBytesPerSecond == nil)
+        let error = try ConfigFixtures.agentError(
+            ConfigFixtures.minimalAgent + "bandwidth: { max_bytes_per_second: 100 }\n"
+        )
+        #expect(error.keyPath == "bandwidth.max_bytes_per_second")
+        #expect(error.message.contains("at least 1KiB"))
+    }
 }
