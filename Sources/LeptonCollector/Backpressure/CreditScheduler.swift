@@ -46,9 +46,11 @@ public final class CreditScheduler: Sendable {
         var period: Duration
         var estimator: CapacityEstimator.Settings
         var initialBudget: Double
-        /// The smallest window: one frame, so any admissible batch can be sent.
+        /// The smallest window of a new session; it doubles each period the session holds a full window and sends
+        /// nothing (it may be waiting to send a batch larger than its window), up to ``maximumWindow``.
         var minimumWindow: Double
-        /// The largest window: `credit_window_bytes`, also the initial credit.
+        /// The largest window: `credit_window_bytes` (at least `max_frame_bytes`), so any admissible batch fits in
+        /// the end.
         var maximumWindow: Double
         /// The window is this many seconds of the session's rate (within the bounds above).
         var windowSeconds: Double = 2
@@ -62,6 +64,10 @@ public final class CreditScheduler: Sendable {
         let weight: Double
         let deliver: @Sendable (Grant) -> Void
         var held: Double
+        /// The least window: starts at the initial credit; doubles while a full window goes unused.
+        var floor: Double
+        /// The largest batch received: the window is at least twice that.
+        var largestBatch: Double = 0
         var tokens: Double = 0
         /// Until when `tokens` counts what the session earned.
         var accruedAt: ContinuousClock.Instant
@@ -104,7 +110,7 @@ public final class CreditScheduler: Sendable {
                 period: config.backpressure.period,
                 estimator: estimator,
                 initialBudget: config.backpressure.maxBytesPerSecond.map(Double.init) ?? Self.unknownBudget,
-                minimumWindow: Double(config.limits.maxFrameBytes),
+                minimumWindow: Double(min(16 << 10, config.limits.maxFrameBytes)),
                 maximumWindow: Double(max(config.limits.creditWindowBytes, config.limits.maxFrameBytes))
             )
         )
@@ -113,16 +119,25 @@ public final class CreditScheduler: Sendable {
     /// The budget before anything was measured: in effect no limit, until the store shows saturation.
     static let unknownBudget: Double = 1_073_741_824
 
-    /// The credit a new session starts with (WELCOME): the full window, as without a scheduler.
-    var initialCredit: UInt64 { UInt64(settings.maximumWindow) }
+    /// The credit a new session of `weight` starts with (WELCOME): the window of its fair rate now; the whole
+    /// `credit_window_bytes` while the store keeps up.
+    func initialCredit(weight: Double) -> UInt64 {
+        state.withLock { state in
+            UInt64(
+                min(settings.maximumWindow, max(settings.minimumWindow, state.level * weight * settings.windowSeconds))
+            )
+        }
+    }
 
     // MARK: Sessions
 
-    /// A session was welcomed with ``initialCredit``. `deliver` sends a credit-only grant on its connection.
+    /// A session was welcomed with `initialCredit` (``initialCredit(weight:)``). `deliver` sends a credit-only grant
+    /// on its connection.
     func register(
         session: UInt64,
         agent: String,
         weight: Double,
+        initialCredit: UInt64,
         now: ContinuousClock.Instant = .now,
         deliver: @escaping @Sendable (Grant) -> Void
     ) {
@@ -132,7 +147,8 @@ public final class CreditScheduler: Sendable {
                 agent: agent,
                 weight: weight,
                 deliver: deliver,
-                held: settings.maximumWindow,
+                held: Double(initialCredit),
+                floor: max(settings.minimumWindow, Double(initialCredit)),
                 accruedAt: now,
                 rate: rate,
                 advice: rate
@@ -148,6 +164,9 @@ public final class CreditScheduler: Sendable {
     func received(session: UInt64, bytes: Int) {
         state.withLock { state in
             state.sessions[session]?.held -= Double(bytes)
+            if let largest = state.sessions[session]?.largestBatch, Double(bytes) > largest {
+                state.sessions[session]?.largestBatch = Double(bytes)
+            }
             state.sessions[session]?.usedThisPeriod += Double(bytes)
             state.sessions[session]?.committing = true
         }
@@ -179,9 +198,13 @@ public final class CreditScheduler: Sendable {
         }
     }
 
-    /// The session's window: its rate over ``Settings/windowSeconds``, within one frame and `credit_window_bytes`.
+    /// The session's window: its rate over ``Settings/windowSeconds``, at least its floor and twice its largest
+    /// batch, at most `credit_window_bytes`.
     private func window(_ session: Session) -> Double {
-        min(settings.maximumWindow, max(settings.minimumWindow, session.rate * settings.windowSeconds))
+        min(
+            settings.maximumWindow,
+            max(session.floor, 2 * session.largestBatch, session.rate * settings.windowSeconds)
+        )
     }
 
     /// Adds what the session earned at its rate since it last did, up to its window.
@@ -219,6 +242,10 @@ public final class CreditScheduler: Sendable {
             for (id, session) in state.sessions {
                 var session = session
                 accrue(&session, now: now)
+                // A full window unused: idle, or waiting to send a batch larger than the window. Let it grow.
+                if session.usedThisPeriod == 0 && session.held >= window(session) - 1 {
+                    session.floor = min(settings.maximumWindow, session.floor * 2)
+                }
                 session.usedRate = session.usedThisPeriod / seconds
                 // It used (nearly) all it was allotted, or it is left with almost no credit (waiting for more):
                 // either way it would have sent more with more credit. An idle session keeps its credit.

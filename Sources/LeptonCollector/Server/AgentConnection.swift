@@ -178,7 +178,8 @@ struct AgentConnection {
                 }
                 do {
                     let highWater = try await sink.highWater(agent: agent)
-                    queue.append(contentsOf: session.machine.highWaterLoaded(highWater))
+                    let credit = backpressure.scheduler.initialCredit(weight: backpressure.weight(of: agent))
+                    queue.append(contentsOf: session.machine.highWaterLoaded(highWater, initialCredit: credit))
                 } catch {
                     logger.error("storage error", metadata: ["agent.id": "\(agent)", "error": "\(error)"])
                     queue.append(
@@ -194,7 +195,8 @@ struct AgentConnection {
                     backpressure.scheduler.register(
                         session: id,
                         agent: agent,
-                        weight: backpressure.weight(of: agent)
+                        weight: backpressure.weight(of: agent),
+                        initialCredit: welcome.initialCredit
                     ) { control.yield(.grant($0)) }
                     metrics.sessions.increment()
                     logger.info(

@@ -124,18 +124,20 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    public mutating func highWaterLoaded(_ sequence: UInt64) -> [Action] {
+    /// The store answered with the agent's high-water mark: welcome it with `initialCredit` (the credit scheduler's;
+    /// `credit_window_bytes` by default).
+    public mutating func highWaterLoaded(_ sequence: UInt64, initialCredit: UInt64? = nil) -> [Action] {
         guard state == .loadingHighWater else { return [] }
         state = .established
         highWater = sequence
-        credit = limits.creditWindowBytes
+        credit = initialCredit ?? limits.creditWindowBytes
         return [
             .send(
                 .welcome(
                     Message.Welcome(
                         sessionID: sessionID,
                         highWaterSequence: sequence,
-                        initialCredit: limits.creditWindowBytes,
+                        initialCredit: credit,
                         maxFrameBytes: limits.maxFrameBytes,
                         maxBatchRawBytes: limits.maxBatchRawBytes,
                         heartbeatMilliseconds: limits.heartbeatMilliseconds

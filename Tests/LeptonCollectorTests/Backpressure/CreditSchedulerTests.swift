@@ -61,7 +61,9 @@ import Testing
         let scheduler = Self.scheduler()
         let start = ContinuousClock.now
         for session in UInt64(1)...2 {
-            scheduler.register(session: session, agent: "a\(session)", weight: 1, now: start) { _ in }
+            scheduler.register(session: session, agent: "a\(session)", weight: 1, initialCredit: 100_000, now: start) {
+                _ in
+            }
         }
         _ = Self.run(scheduler, periods: 3, backlogged: [1, 2], start: start)
         #expect(Self.rates(scheduler).map { $0.rounded() } == [35_000, 35_000])
@@ -72,7 +74,13 @@ import Testing
         let scheduler = Self.scheduler()
         let start = ContinuousClock.now
         for (session, weight) in [(UInt64(1), 1.0), (2, 2), (3, 4)] {
-            scheduler.register(session: session, agent: "a\(session)", weight: weight, now: start) { _ in }
+            scheduler.register(
+                session: session,
+                agent: "a\(session)",
+                weight: weight,
+                initialCredit: 100_000,
+                now: start
+            ) { _ in }
         }
         _ = Self.run(scheduler, periods: 3, backlogged: [1, 2, 3], start: start)
         #expect(Self.rates(scheduler).map { $0.rounded() } == [10_000, 20_000, 40_000])
@@ -85,8 +93,8 @@ import Testing
     @Test func anIdleSessionLeavesItsShareToTheOthers() {
         let scheduler = Self.scheduler()
         let start = ContinuousClock.now
-        scheduler.register(session: 1, agent: "busy", weight: 1, now: start) { _ in }
-        scheduler.register(session: 2, agent: "idle", weight: 1, now: start) { _ in }
+        scheduler.register(session: 1, agent: "busy", weight: 1, initialCredit: 100_000, now: start) { _ in }
+        scheduler.register(session: 2, agent: "idle", weight: 1, initialCredit: 100_000, now: start) { _ in }
         _ = Self.run(scheduler, periods: 3, backlogged: [1], start: start)
         let sessions = scheduler.snapshot().sessions
         #expect(sessions[0].grantedBytesPerSecond.rounded() == Self.budget - 1_024)
@@ -101,7 +109,7 @@ import Testing
         let scheduler = Self.scheduler()
         let grants = Grants()
         let start = ContinuousClock.now
-        scheduler.register(session: 1, agent: "a", weight: 1, now: start) { grants.deliver($0) }
+        scheduler.register(session: 1, agent: "a", weight: 1, initialCredit: 100_000, now: start) { grants.deliver($0) }
         // It spends its initial credit (the maximum window) and its batch is committed: nothing earned yet.
         scheduler.received(session: 1, bytes: 100_000)
         #expect(scheduler.grantWithAck(session: 1, now: start).credit == 0)
@@ -123,7 +131,7 @@ import Testing
         let scheduler = Self.scheduler()
         let grants = Grants()
         let start = ContinuousClock.now
-        scheduler.register(session: 1, agent: "a", weight: 1, now: start) { grants.deliver($0) }
+        scheduler.register(session: 1, agent: "a", weight: 1, initialCredit: 100_000, now: start) { grants.deliver($0) }
         scheduler.received(session: 1, bytes: 100_000)
         scheduler.tick(elapsed: .seconds(1), now: start + .seconds(1))
         scheduler.tick(elapsed: .seconds(1), now: start + .seconds(2))
@@ -149,5 +157,24 @@ import Testing
         let snapshot = scheduler.snapshot()
         #expect(snapshot.saturated)
         #expect(snapshot.budgetBytesPerSecond == 45_000)
+    }
+
+    /// A session whose next batch is larger than its window sends nothing while holding a full window: the window
+    /// doubles each period until the batch fits.
+    @Test func aWindowTooSmallForTheNextBatchGrows() {
+        let scheduler = Self.scheduler()
+        let grants = Grants()
+        let start = ContinuousClock.now
+        scheduler.register(session: 1, agent: "a", weight: 1, initialCredit: 1_000, now: start) { grants.deliver($0) }
+        // A second session takes most of the budget, so the first one's rate alone would not make its window grow.
+        scheduler.register(session: 2, agent: "b", weight: 1, initialCredit: 100_000, now: start) { _ in }
+        var now = start
+        var held: [Double] = []
+        for _ in 0..<4 {
+            now += .seconds(1)
+            scheduler.tick(elapsed: .seconds(1), now: now)
+            held.append(scheduler.snapshot().sessions[0].heldCredit)
+        }
+        #expect(held.last! >= 5_000, "held credit per period: \(held)")
     }
 }

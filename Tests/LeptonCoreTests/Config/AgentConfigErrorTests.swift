@@ -19,7 +19,9 @@ struct AgentConfigErrorTests {
         expectConfigError(error, line: 4, column: 1, keyPath: "colector", message: "unknown key 'colector'")
         #expect(error.message.contains("did you mean 'collector'?"))
         #expect(
-            error.message.contains("expected one of: admin, agent, batch, collector, log, processors, sources, spool")
+            error.message.contains(
+                "expected one of: admin, agent, bandwidth, batch, collector, log, processors, sources, spool"
+            )
         )
         #expect(error.description.hasPrefix("agent.yaml:4:1: colector: unknown key 'colector'"))
     }
