@@ -12,7 +12,10 @@ public final class Backpressure: Sendable {
 
     public init(config: CollectorConfig) {
         scheduler = CreditScheduler(config: config)
-        gate = IngestGate(limit: config.backpressure.maxQueuedBytes)
+        gate = IngestGate(
+            limit: config.backpressure.maxQueuedBytes,
+            maxConcurrent: config.backpressure.maxConcurrentCommits
+        )
         admission = AdmissionControl(
             perSecond: config.backpressure.sessionsPerSecond,
             burst: config.backpressure.sessionBurst

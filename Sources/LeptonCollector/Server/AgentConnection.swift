@@ -72,6 +72,7 @@ struct AgentConnection {
         defer {
             registry.remove(id: id)
             backpressure.scheduler.unregister(session: id)
+            backpressure.gate.forget(session: id)
         }
         let welcomed = NIOLockedValueBox(false)
         let nioChannel = channel.channel
@@ -262,9 +263,14 @@ struct AgentConnection {
         defer { keepalive.cancel() }
         let size = batch.wireSize
         backpressure.scheduler.received(session: id, bytes: size)
-        await backpressure.gate.enter(size)
-        defer { backpressure.gate.leave(size) }
+        // The latency the scheduler sees includes the wait for the store's turn: that wait is the saturation.
         let started = ContinuousClock.now
+        await backpressure.gate.enter(
+            size,
+            session: id,
+            weight: backpressure.weight(of: session.machine.agentID ?? session.identity)
+        )
+        defer { backpressure.gate.leave(size) }
         let actions = await store(batch, session: &session)
         let stored = actions.contains { if case .send(.ack) = $0 { true } else { false } }
         backpressure.scheduler.committed(bytes: stored ? size : 0, latency: ContinuousClock.now - started)

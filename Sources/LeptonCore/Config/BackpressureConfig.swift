@@ -19,6 +19,9 @@ public struct BackpressureConfig: Sendable, Hashable {
     /// Bytes of batches received and not yet committed, at most (`max_queued_bytes`): a batch that would pass it
     /// waits before it is decoded, and its connection is not read meanwhile.
     public var maxQueuedBytes: Int
+    /// Batches decoded and committed at once, at most (`max_concurrent_commits`); the others wait their turn in
+    /// weighted fair order.
+    public var maxConcurrentCommits: Int
     /// Commits slower than this mean the store is saturated (`target_commit_latency`).
     public var targetCommitLatency: Duration
     /// A ceiling on the shared budget, bytes/s (`max_bytes_per_second`); nil: as much as the store absorbs.
@@ -33,6 +36,7 @@ public struct BackpressureConfig: Sendable, Hashable {
 
     public static let defaultPeriod: Duration = .seconds(1)
     public static let defaultMaxQueuedBytes = 256 << 20
+    public static let defaultMaxConcurrentCommits = 8
     public static let defaultTargetCommitLatency: Duration = .milliseconds(250)
     public static let defaultSessionsPerSecond = 500
     public static let defaultSessionBurst = 1_000
@@ -40,6 +44,7 @@ public struct BackpressureConfig: Sendable, Hashable {
     public init(
         period: Duration = BackpressureConfig.defaultPeriod,
         maxQueuedBytes: Int = BackpressureConfig.defaultMaxQueuedBytes,
+        maxConcurrentCommits: Int = BackpressureConfig.defaultMaxConcurrentCommits,
         targetCommitLatency: Duration = BackpressureConfig.defaultTargetCommitLatency,
         maxBytesPerSecond: Int? = nil,
         weights: [Weight] = [],
@@ -48,6 +53,7 @@ public struct BackpressureConfig: Sendable, Hashable {
     ) {
         self.period = period
         self.maxQueuedBytes = maxQueuedBytes
+        self.maxConcurrentCommits = maxConcurrentCommits
         self.targetCommitLatency = targetCommitLatency
         self.maxBytesPerSecond = maxBytesPerSecond
         self.weights = weights
@@ -63,7 +69,8 @@ public struct BackpressureConfig: Sendable, Hashable {
 
 extension BackpressureConfig {
     static let keys = [
-        "period", "max_queued_bytes", "target_commit_latency", "max_bytes_per_second", "weights", "admission",
+        "period", "max_queued_bytes", "max_concurrent_commits", "target_commit_latency", "max_bytes_per_second",
+        "weights", "admission",
     ]
     static let admissionKeys = ["sessions_per_second", "burst"]
 
@@ -78,6 +85,10 @@ extension BackpressureConfig {
         }
         if let value = map.optional("max_queued_bytes") {
             maxQueuedBytes = try value.positiveByteSize()
+        }
+        if let value = map.optional("max_concurrent_commits") {
+            maxConcurrentCommits = try value.int()
+            guard (1...10_000).contains(maxConcurrentCommits) else { throw value.error("must be between 1 and 10000") }
         }
         if let value = map.optional("target_commit_latency") {
             targetCommitLatency = try value.positiveDuration()
