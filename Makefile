@@ -13,6 +13,8 @@
 #                  with a full spool and no collector (SPOOL=256MiB by default), then the columnar codec's bytes per
 #                  sample and speed (lepton-bench codec), and the collector's stores, SQLite and a throwaway
 #                  PostgreSQL server (lepton-bench store)
+#   make bench-fleet  lepton-bench fleet: 1,000 simulated agents against a throttled collector (fairness, weights,
+#                  a 10,000-agent reconnect storm, adaptive fidelity)
 #   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
 #   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
@@ -41,7 +43,7 @@ RELEASE_BIN := .build/release
 DIST_DIR := .build/dist
 
 .DEFAULT_GOAL := build
-.PHONY: deps build release install-agent install-collector test demo bench reliability soak lint clean
+.PHONY: deps build release install-agent install-collector test demo bench bench-fleet reliability soak lint clean
 
 deps:
 	@missing=""; \
@@ -118,6 +120,13 @@ bench: release
 	@$(MAKE) --no-print-directory deps EXTRA_DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 	WITH_POSTGRES_DURABLE=1 bash scripts/with-postgres.sh sh -c \
 		'$(RELEASE_BIN)/lepton-bench store --postgres "$$LEPTON_TEST_POSTGRES_URL" --writers 4'
+
+# Backpressure with simulated agents against a throttled collector (docs/benchmarks.md, "Backpressure"); ~12 min.
+bench-fleet: release
+	$(RELEASE_BIN)/lepton-bench fleet fair --phase 60
+	$(RELEASE_BIN)/lepton-bench fleet weighted --agents 60 --rate 2000 --phase 40
+	$(RELEASE_BIN)/lepton-bench fleet fidelity --agents 200 --phase 60
+	$(RELEASE_BIN)/lepton-bench fleet storm
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests|CollectorFailoverTests

@@ -210,18 +210,20 @@ public struct FidelityController: Sendable {
         return changes
     }
 
-    /// The backlog grows out of hand and the collector cannot take more: time to reduce.
+    /// The backlog grows out of hand and the collector cannot take more: time to reduce. With advice, "more" means
+    /// more than this agent's fair rate: a store saturated by others does not make an agent within its share
+    /// reduce. Without advice, the saturated flag decides.
     private func isOverloaded(_ observation: Observation) -> Bool {
         guard observation.backlogFraction >= settings.backlogHigh else { return false }
-        if observation.saturated { return true }
-        guard let allowed = observation.allowedBytesPerSecond else { return false }
+        guard let allowed = observation.allowedBytesPerSecond else { return observation.saturated }
         return observation.producedBytesPerSecond > allowed
     }
 
-    /// The backlog has drained and production fits with room to spare: a rung may come back.
+    /// The backlog has drained and production fits its fair rate with room to spare (or, without advice, the store
+    /// is not saturated): a rung may come back.
     private func isRelieved(_ observation: Observation) -> Bool {
-        guard observation.backlogFraction <= settings.backlogLow, !observation.saturated else { return false }
-        guard let allowed = observation.allowedBytesPerSecond else { return true }
+        guard observation.backlogFraction <= settings.backlogLow else { return false }
+        guard let allowed = observation.allowedBytesPerSecond else { return !observation.saturated }
         return observation.producedBytesPerSecond <= allowed * settings.lowerHeadroom
     }
 

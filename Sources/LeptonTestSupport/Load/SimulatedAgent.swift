@@ -85,7 +85,6 @@ public final class SimulatedAgent: Sendable {
         var producedAt: ContinuousClock.Instant
         var controller: FidelityController
         var started: ContinuousClock.Instant
-        var bytesProducedSinceObservation = 0.0
         var observedAt: ContinuousClock.Instant
         /// Records per second (raw) may be changed while running.
         var recordsPerSecond: Double
@@ -314,9 +313,11 @@ public final class SimulatedAgent: Sendable {
             state.carry -= Double(settings.batchRecords)
             state.pending.append(Batch(sequence: state.nextSequence, records: settings.batchRecords))
             state.nextSequence += 1
-            state.bytesProducedSinceObservation += Double(template.wireSize)
-            if state.pending.count > settings.maxPendingBatches {
-                state.counters.dropped += state.pending.removeFirst().records
+            // Like the spool's drop_oldest: the oldest batch not yet sent goes (one in flight may still be ACKed).
+            if state.pending.count > settings.maxPendingBatches,
+                let oldest = state.pending.firstIndex(where: { !$0.sent })
+            {
+                state.counters.dropped += state.pending.remove(at: oldest).records
             }
         }
     }
@@ -327,16 +328,20 @@ public final class SimulatedAgent: Sendable {
         let elapsed = now - state.observedAt
         guard elapsed >= .seconds(1) else { return }
         let advised = state.counters.advisedBytesPerSecond
+        // What the sources produce now, at the current level: a rate, not the batches that happened to fill this
+        // second (at a low rate most seconds fill none).
+        let factor = settings.ladder[min(state.controller.level(of: "all"), settings.ladder.count - 1)]
+        let produced =
+            state.recordsPerSecond / factor * Double(template.wireSize) / Double(settings.batchRecords)
         _ = state.controller.observe(
             FidelityController.Observation(
                 now: now - state.started,
-                producedBytesPerSecond: state.bytesProducedSinceObservation / elapsed.inSeconds,
+                producedBytesPerSecond: produced,
                 allowedBytesPerSecond: advised > 0 ? Double(advised) : nil,
                 backlogFraction: Double(state.pending.count) / Double(settings.maxPendingBatches),
                 saturated: state.counters.saturated
             )
         )
-        state.bytesProducedSinceObservation = 0
         state.observedAt = now
     }
 }

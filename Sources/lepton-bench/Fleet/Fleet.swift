@@ -78,6 +78,8 @@ final class Fleet: Sendable {
             )
             settings.maxPendingBatches = 600
             if scenario == .fidelity {
+                // A backlog of a minute of production: the ladder is climbed once a quarter of it is used.
+                settings.maxPendingBatches = max(4, Int(recordsPerSecond * 60) / settings.batchRecords)
                 settings.ladder = ladder
                 settings.fidelity.raiseAfter = .seconds(5)
                 settings.fidelity.lowerAfter = .seconds(10)
@@ -181,7 +183,7 @@ final class Fleet: Sendable {
             let now = ContinuousClock.now
             samples.append((now, agents.map(\.counters.bytesAcknowledged)))
             peakRSS = max(peakRSS, collectorRSS())
-            if samples.count % 2 == 0 {
+            if samples.count % 20 == 0 {
                 let state = try? await HTTPResponse.get(port: httpPort, path: "/api/v1/backpressure").body
                 printError("fleet: \(String(format: "%5.1f", (now - start).inSeconds)) s \(state ?? "")")
             }
@@ -295,7 +297,7 @@ final class Fleet: Sendable {
             ReportText.row(["summarised by a reduction level", ReportText.grouped(Int(totals.reduced))]),
             ReportText.row(["dropped, counted (backlog full)", ReportText.grouped(totals.dropped)]),
             ReportText.row(["still pending in the agents", ReportText.grouped(totals.pending)]),
-            ReportText.row(["lost without being counted (agents' books)", String(format: "%.0f", unaccounted)]),
+            ReportText.row(["lost without being counted (agents' books)", "\(Int(unaccounted.rounded()))"]),
             ReportText.row(["acknowledged but not in the store", "\(acknowledgedNotStored)"]),
             ReportText.row([
                 "collector RSS: start / peak",

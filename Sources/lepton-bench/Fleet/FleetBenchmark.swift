@@ -172,7 +172,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         let levelsUnderCut = fleet.agents.map(\.counters.level)
         try fleet.setCapacity(fleet.demand * 2)
         let restored = ContinuousClock.now
-        let (backToRaw, _) = await fleet.waitUntil(timeout: .seconds(300)) {
+        let (backToRaw, _) = await fleet.waitUntil(timeout: .seconds(180)) {
             fleet.agents.allSatisfy { $0.counters.level == 0 }
         }
         let histogram = Dictionary(grouping: levelsUnderCut, by: { $0 }).mapValues(\.count)
@@ -188,7 +188,7 @@ struct FleetBenchmark: AsyncParsableCommand {
         rows.append(
             ReportText.row([
                 "time to return every agent to raw after the capacity returned",
-                backToRaw.map { String(format: "%.1f s", ($0 - restored).inSeconds) } ?? "not within 300 s",
+                backToRaw.map { String(format: "%.1f s", ($0 - restored).inSeconds) } ?? "not within 180 s",
             ])
         )
         return [rows, try await fleet.accounting(startRSS: fleet.collectorRSS(), peakRSS: cut.peakRSS)]
