@@ -16,6 +16,11 @@ public struct HTTPResponse: Sendable {
         PrometheusText(body).value(series)
     }
 
+    /// Waits until `/readyz` on `port` answers 200; false after `timeout`.
+    public static func waitUntilReady(port: Int, timeout: Duration = .seconds(20)) async -> Bool {
+        await eventually(timeout: timeout) { (try? await get(port: port, path: "/readyz").status) == 200 }
+    }
+
     public static func get(port: Int, path: String) async throws -> HTTPResponse {
         try await NIOThreadPool.singleton.runIfActive { try blockingGet(port: port, path: path) }
     }

@@ -7,13 +7,6 @@ import Testing
 /// beyond credit, the shares converge, reduction levels rise and fall back when the capacity returns, and every
 /// record is stored once or counted.
 @Suite(.serialized) struct BackpressureTests {
-    /// Jain's fairness index of `rates`: 1 when all are equal, 1/n when one has everything.
-    static func jain(_ rates: [Double]) -> Double {
-        let sum = rates.reduce(0, +)
-        let squares = rates.reduce(0) { $0 + $1 * $1 }
-        return squares > 0 ? sum * sum / (Double(rates.count) * squares) : 1
-    }
-
     @Test func agentsShareASaturatedStoreFairlyAdaptAndLoseNothingUncounted() async throws {
         let directory = try TemporaryDirectory(prefix: "lepton-backpressure")
         defer { directory.remove() }
@@ -67,7 +60,7 @@ import Testing
         #expect(saturated, "levels: \(agents.map(\.counters.level)), \(shares)")
         #expect(shares.sessions.count == 20)
         #expect(served.allSatisfy { $0 > 0 }, "records acknowledged per agent in 4 s: \(served)")
-        #expect(granted.count < 2 || Self.jain(granted) > 0.99, "granted rates of backlogged sessions \(granted)")
+        #expect(granted.count < 2 || jainIndex(granted) > 0.99, "granted rates of backlogged sessions \(granted)")
 
         // Capacity returns: the levels fall back to raw.
         throttled.setBytesPerSecond(1 << 30)

@@ -58,9 +58,7 @@ import Testing
         )
 
         let collector = try ChildProcess("lepton-collector", ["run", "--config", "collector.yaml"], directory: dir)
-        let ready = await eventually(timeout: .seconds(20)) {
-            (try? await HTTPResponse.get(port: httpPort, path: "/readyz").status) == 200
-        }
+        let ready = await HTTPResponse.waitUntilReady(port: httpPort)
         #expect(ready, "collector did not become ready: \(collector.errorOutput)")
 
         // 1,000 numbers and one line that does not parse as a number (counted, not shipped).

@@ -247,7 +247,7 @@ public final class PostgresSink: RecordSink {
             // And the records already sealed in blocks.
             var rollups = RollupAccumulator(resolutions: [resolution])
             let rows = try await connection.query(
-                "SELECT stream_id, \(unescaped: blockColumns) FROM blocks",
+                "SELECT stream_id, \(unescaped: StoredBlock.columns) FROM blocks",
                 logger: logger
             )
             for try await row in rows {
@@ -588,23 +588,12 @@ public final class PostgresSink: RecordSink {
         let series = StoreLayout.seriesKey(stream)
         var records: [LeptonCore.Record] = []
         for try await (time, value, text) in rows.decode((Int64, Double?, String?).self) {
-            records.append(Self.record(time: time, value: value, text: text, series: series))
+            records.append(StoreLayout.record(time: time, value: value, text: text, series: series))
         }
         return records
     }
 
-    private static func record(time: Int64, value: Double?, text: String?, series: SeriesKey) -> LeptonCore.Record {
-        LeptonCore.Record(
-            stream: series.stream,
-            tags: series.tags,
-            timestamp: time,
-            value: text.map { .text($0) } ?? .number(value ?? .nan)
-        )
-    }
-
-    static let blockColumns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
-
-    /// A row of `stream_id` then ``blockColumns``.
+    /// A row of `stream_id` then ``StoredBlock/columns``.
     private static func block(_ row: PostgresRow) throws -> (Int64, StoredBlock) {
         let (streamID, first, last, count, encoding, compression, rawLength, checksum, body) = try row.decode(
             (Int64, Int64, Int64, Int64, Int16, Int16, Int64, Int64, ByteBuffer).self
@@ -626,7 +615,7 @@ public final class PostgresSink: RecordSink {
     private func blocks(streamID: Int64, from: Int64, to: Int64) async throws -> [StoredBlock] {
         let rows = try await client.query(
             """
-            SELECT stream_id, \(unescaped: Self.blockColumns) FROM blocks
+            SELECT stream_id, \(unescaped: StoredBlock.columns) FROM blocks
             WHERE stream_id = \(streamID) AND first_time <= \(to) AND last_time >= \(from) ORDER BY first_time, id
             """,
             logger: logger
@@ -693,12 +682,12 @@ public final class PostgresSink: RecordSink {
                 logger: logger
             )
             for try await (time, value, text) in head.decode((Int64, Double?, String?).self) {
-                newest = Self.record(time: time, value: value, text: text, series: series)
+                newest = StoreLayout.record(time: time, value: value, text: text, series: series)
             }
             // The newest block may hold a newer record than the head (a late record, the head just sealed).
             let blockRows = try await client.query(
                 """
-                SELECT stream_id, \(unescaped: Self.blockColumns) FROM blocks WHERE stream_id = \(id)
+                SELECT stream_id, \(unescaped: StoredBlock.columns) FROM blocks WHERE stream_id = \(id)
                 ORDER BY last_time DESC, id DESC LIMIT 1
                 """,
                 logger: logger
@@ -821,7 +810,9 @@ public final class PostgresSink: RecordSink {
             guard !chosen.isEmpty else { return 0 }
             let series = SeriesKey(stream: "")
             let block = try StoredBlock(
-                sealing: chosen.map { Self.record(time: $0.time, value: $0.value, text: $0.text, series: series) }
+                sealing: chosen.map {
+                    StoreLayout.record(time: $0.time, value: $0.value, text: $0.text, series: series)
+                }
             )
             let frame = block.frame
             try await connection.query(

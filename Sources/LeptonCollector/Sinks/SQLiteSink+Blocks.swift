@@ -7,9 +7,7 @@ import NIOCore
 /// ``SQLiteSink/blockRecords`` records, encoded with the batch codec (columns for numbers, rows for text) and
 /// zlib at its best level; a few bytes per number instead of a ~50-byte row. Queries read both.
 extension StoredBlock {
-    /// The columns `init(_:)` reads.
-    static let columns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
-
+    /// A row holding ``columns``.
     init(_ row: Row) {
         self.init(
             firstTime: row["first_time"],

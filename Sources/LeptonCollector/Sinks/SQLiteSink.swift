@@ -357,16 +357,7 @@ public final class SQLiteSink: RecordSink {
 
     /// A `samples` row (`time, value, text`) as a record of `series`.
     static func record(_ row: Row, series: SeriesKey) -> LeptonCore.Record {
-        let time: Int64 = row[0]
-        let value: LeptonCore.Record.Value
-        if let text: String = row[2] {
-            value = .text(text)
-        } else {
-            // SQLite stores NaN as NULL.
-            let number: Double? = row[1]
-            value = .number(number ?? .nan)
-        }
-        return LeptonCore.Record(stream: series.stream, tags: series.tags, timestamp: time, value: value)
+        StoreLayout.record(time: row[0], value: row[1], text: row[2], series: series)
     }
 
     /// Folds the write-ahead log back into the database file, then closes it.

@@ -27,6 +27,17 @@ enum StoreLayout {
         return result
     }
 
+    /// A head row (time, then the number or the text) as a record of `series`. A stored NULL number is NaN (SQLite
+    /// keeps NaN as NULL).
+    static func record(time: Int64, value: Double?, text: String?, series: SeriesKey) -> LeptonCore.Record {
+        LeptonCore.Record(
+            stream: series.stream,
+            tags: series.tags,
+            timestamp: time,
+            value: text.map { .text($0) } ?? .number(value ?? .nan)
+        )
+    }
+
     /// The series key a stream is stored under (its name, with its tags if it has any).
     static func seriesKey(_ stream: String) -> SeriesKey {
         (try? SeriesKey(parsing: stream)) ?? SeriesKey(stream: stream)
@@ -44,6 +55,9 @@ enum StoreLayout {
 /// One stored block: a stream's records in time then arrival order, encoded with the batch codec (columns for
 /// numbers, rows for text) and zlib at its best level; a few bytes per number instead of a ~50-byte row.
 struct StoredBlock {
+    /// The stored columns of a block, in the order both stores read them.
+    static let columns = "first_time, last_time, count, encoding, compression, raw_length, checksum, body"
+
     var firstTime: Int64
     var lastTime: Int64
     var frame: Message.BatchFrame

@@ -300,12 +300,17 @@ public final class SimulatedAgent: Sendable {
         }
     }
 
+    /// Records in per record out at the current reduction level.
+    private func reduction(_ state: State) -> Double {
+        settings.ladder[min(state.controller.level(of: "all"), settings.ladder.count - 1)]
+    }
+
     /// Produces the records due since the last call, at the current reduction level, into batches.
     private func produce(_ state: inout State, now: ContinuousClock.Instant) {
         let seconds = max(0, (now - state.producedAt).inSeconds)
         state.producedAt = now
         let raw = state.recordsPerSecond * seconds
-        let factor = settings.ladder[min(state.controller.level(of: "all"), settings.ladder.count - 1)]
+        let factor = reduction(state)
         state.counters.produced += raw
         state.counters.reduced += raw - raw / factor
         state.carry += raw / factor
@@ -330,7 +335,7 @@ public final class SimulatedAgent: Sendable {
         let advised = state.counters.advisedBytesPerSecond
         // What the sources produce now, at the current level: a rate, not the batches that happened to fill this
         // second (at a low rate most seconds fill none).
-        let factor = settings.ladder[min(state.controller.level(of: "all"), settings.ladder.count - 1)]
+        let factor = reduction(state)
         let produced =
             state.recordsPerSecond / factor * Double(template.wireSize) / Double(settings.batchRecords)
         _ = state.controller.observe(

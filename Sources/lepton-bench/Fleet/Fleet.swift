@@ -98,9 +98,7 @@ final class Fleet: Sendable {
         )
         try writeConfig(directory: directory, pki: pki, ports: (agentPort, httpPort), capacity: capacity)
         try collector.start()
-        let ready = await eventually(timeout: .seconds(30)) {
-            (try? await HTTPResponse.get(port: httpPort, path: "/readyz").status) == 200
-        }
+        let ready = await HTTPResponse.waitUntilReady(port: httpPort, timeout: .seconds(30))
         guard ready else { throw BenchmarkFailure("the collector did not start: \(collector.logs.suffix(2000))") }
         printError("fleet: \(count) agents connecting; demand \(Int(demand)) raw B/s, capacity \(Int(capacity))")
         let tasks = agents.map { agent in Task { await agent.run() } }
@@ -209,8 +207,8 @@ final class Fleet: Sendable {
         let (granted, saturated) = try await collectorShares()
         return Phase(
             achieved: perAgent.reduce(0, +),
-            jainAchieved: Self.jain(perAgent),
-            jainGranted: Self.jain(granted),
+            jainAchieved: jainIndex(perAgent),
+            jainGranted: jainIndex(granted),
             achievedByWeight: byWeight.mapValues { $0.reduce(0, +) / Double($0.count) },
             converged: converged,
             saturated: saturated,
@@ -228,13 +226,6 @@ final class Fleet: Sendable {
         let backpressure =
             try await HTTPResponse.get(port: httpPort, path: "/api/v1/backpressure").json() as? [String: Any]
         return (granted, backpressure?["saturated"] as? Bool ?? false)
-    }
-
-    /// Jain's fairness index: 1 when all are equal, 1/n when one has everything.
-    static func jain(_ rates: [Double]) -> Double {
-        let sum = rates.reduce(0, +)
-        let squares = rates.reduce(0) { $0 + $1 * $1 }
-        return squares > 0 ? sum * sum / (Double(rates.count) * squares) : 1
     }
 
     /// Waits until every agent was welcomed once; returns when, and the collector's peak RSS.

@@ -51,11 +51,7 @@ struct CollectorFailoverTests {
         }
         // A process killed by SIGTERM before it installed its handlers exits by the signal: wait for readiness.
         func waitUntilReady() async {
-            for port in httpPorts {
-                _ = await eventually(timeout: .seconds(20)) {
-                    (try? await HTTPResponse.get(port: port, path: "/readyz").status) == 200
-                }
-            }
+            for port in httpPorts { _ = await HTTPResponse.waitUntilReady(port: port) }
         }
         await waitUntilReady()
         defer { for collector in collectors { Task { await collector.kill() } } }

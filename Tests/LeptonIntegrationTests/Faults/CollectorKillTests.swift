@@ -33,9 +33,7 @@ import Testing
         }
         _ = try await writer.finished()
         // A process killed by SIGTERM before it installed its handlers exits by the signal: wait for readiness.
-        _ = await eventually(timeout: .seconds(20)) {
-            (try? await HTTPResponse.get(port: httpPort, path: "/readyz").status) == 200
-        }
+        _ = await HTTPResponse.waitUntilReady(port: httpPort)
         let acknowledged = await eventually(timeout: .seconds(90)) {
             agent.metrics().sum("lepton_agent_records_acknowledged_total") >= Double(total)
         }
