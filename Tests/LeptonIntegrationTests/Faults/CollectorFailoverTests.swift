@@ -97,7 +97,14 @@ struct CollectorFailoverTests {
             if let killed {
                 try killed.start()
             } else {
-                try await Task.sleep(for: .milliseconds(600))
+                // Keep the lock until every agent is back on the other collector, so its resends queue on the lock
+                // beside the old collector's commits (a fixed wait was too short on a loaded machine).
+                let port = httpPorts[active]
+                _ = await eventually(timeout: .seconds(20)) {
+                    (try? await HTTPResponse.get(port: port, path: "/metrics").metric("lepton_collector_sessions"))
+                        == Double(agentIDs.count)
+                }
+                try await Task.sleep(for: .milliseconds(300))
                 try await database.query("COMMIT", logger: testLogger("failover"))
             }
         }
