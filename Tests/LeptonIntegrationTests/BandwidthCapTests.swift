@@ -17,7 +17,14 @@ import Testing
             "\(number) " + String((0..<90).map { _ in Character(UnicodeScalar(UInt8(97 + random.next() % 26))) })
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
-        let collector = try await CollectorHarness(pki: pki, databasePath: directory.file("lepton.db"))
+        // A collector that never counts itself saturated, so its credit cannot be what slows the agent: the cap is.
+        var backpressure = BackpressureConfig()
+        backpressure.targetCommitLatency = .seconds(3_600)
+        let collector = try await CollectorHarness(
+            pki: pki,
+            databasePath: directory.file("lepton.db"),
+            backpressure: backpressure
+        )
         let cap = 16 << 10
         var config = AgentHarness.config(
             id: "edge-cap",
