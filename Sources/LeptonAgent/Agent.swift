@@ -14,6 +14,7 @@ public struct Agent: Sendable {
     let spool: Spool
     let shipper: Shipper
     let pipeline: AgentPipeline
+    let fidelity: FidelityAdapter
     let certificates: CertificateWatch
     /// The configuration running now (the last one a reload applied).
     let running: Reloadable<AgentConfig>
@@ -36,12 +37,23 @@ public struct Agent: Sendable {
                 config.sources.map { ($0.name, $0.whenFull) },
                 uniquingKeysWith: { first, _ in first }
             ),
+            priorities: Dictionary(
+                config.sources.map { ($0.name, $0.priority) },
+                uniquingKeysWith: { first, _ in first }
+            ),
             metrics: metrics,
             logger: logger
         )
         let shipper = Shipper(
             configuration: try Self.shipperConfiguration(config),
             spool: spool,
+            metrics: metrics,
+            logger: logger
+        )
+        let fidelity = FidelityAdapter(
+            config: config,
+            spool: spool,
+            link: shipper.connection,
             metrics: metrics,
             logger: logger
         )
@@ -57,15 +69,19 @@ public struct Agent: Sendable {
                         logger: logger
                     ),
                     policy: source.whenFull,
-                    processors: source.processors
+                    processors: source.processors,
+                    priority: source.priority,
+                    fidelity: source.fidelity
                 )
             },
             batch: config.batch,
             spool: spool,
+            fidelity: fidelity,
             metrics: metrics,
             logger: logger,
             hostname: hostName()
         )
+        let running = Reloadable(config)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let admin = config.admin {
             let http = AdminServer.make(
@@ -73,7 +89,19 @@ public struct Agent: Sendable {
                 metrics: metrics.registry,
                 ready: { shipper.connection.isUp },
                 logger: logger,
-                bound: adminBound
+                bound: adminBound,
+                routes: { router in
+                    router.get("api/v1/status") { _, _ in
+                        try AdminServer.json(
+                            await AgentStatus.now(
+                                config: running.current,
+                                metrics: metrics,
+                                spool: spool,
+                                connection: shipper.connection
+                            )
+                        )
+                    }
+                }
             )
             services.append(.init(service: http))
         }
@@ -86,13 +114,15 @@ public struct Agent: Sendable {
         services.append(.init(service: certificates))
         services.append(.init(service: SpoolService(spool: spool, policy: config.spool.fsync)))
         services.append(.init(service: shipper))
+        services.append(.init(service: fidelity))
         services.append(.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup))
         self.metrics = metrics
         self.spool = spool
         self.shipper = shipper
         self.pipeline = pipeline
+        self.fidelity = fidelity
         self.certificates = certificates
-        self.running = Reloadable(config)
+        self.running = running
         self.logger = logger
         self.services = services
         self.hasAdmin = config.admin != nil
@@ -140,6 +170,7 @@ public struct Agent: Sendable {
         certificates.watch(Self.watchedCertificates(config))
         pipeline.batch.replace(config.batch)
         pipeline.reload(sources: config.sources)
+        fidelity.reload(config)
         running.replace(config)
         return needsRestart
     }

@@ -11,6 +11,7 @@ public struct AgentMetrics: Sendable {
     /// Wall-clock nanoseconds since the epoch when these metrics were made: when the agent process started.
     let startedAt: UInt64
     let ledger = RecordLedger()
+    let fidelity: FidelityLedger
     let batchesSealed: Counter
     let batchesAcknowledged: Counter
     let wireBytesSent: Counter
@@ -27,6 +28,7 @@ public struct AgentMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        fidelity = FidelityLedger(registry: registry)
         startedAt = UInt64(clamping: wallClockNanoseconds())
         batchesSealed = registry.counter("lepton_agent_batches_sealed_total", help: "Batches sealed by the batcher.")
         batchesAcknowledged = registry.counter(
@@ -179,7 +181,8 @@ public struct AgentMetrics: Sendable {
     }
 
     /// The STATS frame for the collector: every source counted so far or holding batches in the spool, sorted by
-    /// name, with its drop reasons sorted by name (at most `Message.Stats.maxSources` and `maxReasons`).
+    /// name, with its drop reasons sorted by name (at most `Message.Stats.maxSources` and `maxReasons`), and the
+    /// levels of the sources with a fidelity ladder.
     /// - Parameter pending: records held in the spool awaiting an ACK, by source (`Spool.pendingRecords()`).
     func statsSnapshot(pending: [String: Int]) -> Message.Stats {
         let counts = ledger.snapshot
@@ -195,6 +198,6 @@ public struct AgentMetrics: Sendable {
                 dropped: dropped.map { Message.Stats.Drop(reason: $0.key, count: $0.value) }
             )
         }
-        return Message.Stats(startedAt: startedAt, sources: sources)
+        return Message.Stats(startedAt: startedAt, sources: sources, fidelity: fidelity.report)
     }
 }

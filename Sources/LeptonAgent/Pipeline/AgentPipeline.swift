@@ -20,6 +20,8 @@ public struct AgentPipeline: Service {
         var source: any Source
         var policy: SpoolPolicy
         var processors: [ProcessorConfig] = []
+        var priority = 0
+        var fidelity: [FidelityRung] = []
     }
 
     private enum Event: Sendable {
@@ -38,6 +40,8 @@ public struct AgentPipeline: Service {
     let makeInput: @Sendable (SourceConfig) -> Input
     let batch: Reloadable<BatchConfig>
     let spool: Spool
+    /// The levels of the sources' `fidelity` ladders, applied at each tick; nil: every source stays raw.
+    let fidelity: FidelityAdapter?
     let metrics: AgentMetrics
     let logger: Logger
     let hostname: String
@@ -49,11 +53,13 @@ public struct AgentPipeline: Service {
         makeInput: @escaping @Sendable (SourceConfig) -> Input,
         batch: BatchConfig,
         spool: Spool,
+        fidelity: FidelityAdapter? = nil,
         metrics: AgentMetrics,
         logger: Logger,
         hostname: String
     ) {
         self.sources = sources
+        self.fidelity = fidelity
         self.makeInput = makeInput
         self.batch = Reloadable(batch)
         self.hostname = hostname
@@ -172,6 +178,7 @@ public struct AgentPipeline: Service {
                 chain: ProcessorChain(
                     source: source.name,
                     processors: input.processors,
+                    fidelity: input.fidelity,
                     hostname: hostname,
                     metrics: metrics
                 ),
@@ -201,6 +208,11 @@ public struct AgentPipeline: Service {
                         batcher.maxBytes = settings.maxBytes
                         batcher.linger = settings.linger
                     }
+                    if let level = fidelity?.level(of: source.name), level != stage.fidelityLevel {
+                        for sealed in batcher.add(stage.setFidelityLevel(level), now: .now) {
+                            try await seal(sealed, input)
+                        }
+                    }
                     let due = stage.advance(to: wallClockNanoseconds())
                     for sealed in batcher.add(due, now: .now) { try await seal(sealed, input) }
                     if let sealed = batcher.tick(now: .now) { try await seal(sealed, input) }
@@ -222,10 +234,17 @@ public struct AgentPipeline: Service {
         let spool = spool
         let source = input.source.name
         metrics.sealed(frame, records: batch.records.count, source: source, encoding: encoding)
+        fidelity?.sealed(bytes: frame.wireSize)
         do {
             // A stop request ends a `block` source's wait for room (an append with room completes as usual).
             _ = try await cancelWhenGracefulShutdown {
-                try await spool.append(frame, source: source, policy: input.policy, checkpoints: batch.checkpoints)
+                try await spool.append(
+                    frame,
+                    source: source,
+                    policy: input.policy,
+                    priority: input.priority,
+                    checkpoints: batch.checkpoints
+                )
             }
         } catch is CancellationError {
             // Still waiting for room when the agent stops. Lines of a tailed file are read again at the next

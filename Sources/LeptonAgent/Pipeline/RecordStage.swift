@@ -33,6 +33,14 @@ struct RecordStage {
         return released(chain.advance(to: now))
     }
 
+    /// The `fidelity` ladder's current rung (0 without a ladder).
+    var fidelityLevel: Int { chain.fidelityLevel }
+
+    /// Moves the `fidelity` ladder to rung `level`; returns the records the old rung still held.
+    mutating func setFidelityLevel(_ level: Int) -> [Record] {
+        released(chain.setFidelityLevel(level))
+    }
+
     /// Everything the processors still hold (the source stopped).
     mutating func flush(now: Int64) -> [Record] {
         guard !chain.isEmpty else { return [] }

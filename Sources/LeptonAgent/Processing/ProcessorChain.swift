@@ -31,12 +31,32 @@ struct ProcessorChain {
     private var stages: [Stage]
     private let metrics: AgentMetrics?
     private var counters: [String: Counter] = [:]
+    /// The index of the `fidelity` ladder's stage (the last), when the source has a ladder.
+    private let ladderIndex: Int?
 
-    init(source: String, processors: [ProcessorConfig], hostname: String, metrics: AgentMetrics?) {
+    /// A `fidelity` ladder (``LadderProcessor``) runs after `processors`, as stage `N:fidelity`.
+    init(
+        source: String,
+        processors: [ProcessorConfig],
+        fidelity: [FidelityRung] = [],
+        hostname: String,
+        metrics: AgentMetrics?
+    ) {
         self.source = source
         self.metrics = metrics
         stages = processors.enumerated().map { index, config in
             Stage(processor: makeProcessor(config, hostname: hostname), label: "\(index):\(config.typeName)")
+        }
+        if fidelity.count > 1 {
+            ladderIndex = stages.count
+            stages.append(
+                Stage(
+                    processor: LadderProcessor(rungs: fidelity, hostname: hostname),
+                    label: "\(stages.count):fidelity"
+                )
+            )
+        } else {
+            ladderIndex = nil
         }
     }
 
@@ -56,6 +76,22 @@ struct ProcessorChain {
             if current.isEmpty { break }
         }
         return current
+    }
+
+    /// The ladder's current rung; 0 (raw) without a ladder.
+    var fidelityLevel: Int {
+        guard let ladderIndex, let ladder = stages[ladderIndex].processor as? LadderProcessor else { return 0 }
+        return ladder.level
+    }
+
+    /// Moves the ladder to rung `level`; returns what the old rung still held (the ladder is the last stage).
+    mutating func setFidelityLevel(_ level: Int) -> [Event] {
+        guard let ladderIndex, var ladder = stages[ladderIndex].processor as? LadderProcessor else { return [] }
+        var released: [Event] = []
+        ladder.setLevel(level, into: &released)
+        stages[ladderIndex].processor = ladder
+        Self.count(released, into: &stages[ladderIndex].outgoing)
+        return released
     }
 
     /// Lets every stage emit what is due by `now` (closed windows), passing it through the later stages.
@@ -122,6 +158,9 @@ struct ProcessorChain {
             stage.drops.removeAll()
             stages[index] = stage
             result.append(counts)
+        }
+        if let ladderIndex {
+            metrics?.fidelity.add(reduced: result[ladderIndex].dropped.values.reduce(0, +), source: source)
         }
         return result
     }

@@ -132,12 +132,34 @@ public struct Shipper: Service {
 
 /// Whether the agent has a welcomed session with the collector.
 public final class ConnectionState: Sendable {
+    /// The collector's advice in its last ACK (wire protocol §5.3).
+    struct Advice: Hashable, Sendable {
+        /// The agent's fair rate, BATCH payload bytes per second.
+        var bytesPerSecond: UInt64
+        /// The store cannot absorb more than it does.
+        var saturated: Bool
+    }
+
     private let up = Atomic<Bool>(false)
+    private let latestAdvice = Mutex<Advice?>(nil)
 
     public var isUp: Bool { up.load(ordering: .relaxed) }
+
+    /// The advice of the session's last ACK; nil while disconnected or before the collector advised anything.
+    var advice: Advice? { latestAdvice.withLock { $0 } }
 
     func set(_ value: Bool, metrics: AgentMetrics) {
         up.store(value, ordering: .relaxed)
         metrics.connected.set(Int64(value ? 1 : 0))
+        if !value { latestAdvice.withLock { $0 = nil } }
+    }
+
+    /// Keeps an ACK's advice (an advised rate of 0 means none).
+    func advise(bytesPerSecond: UInt64, saturated: Bool, metrics: AgentMetrics) {
+        latestAdvice.withLock {
+            $0 = bytesPerSecond > 0 ? Advice(bytesPerSecond: bytesPerSecond, saturated: saturated) : nil
+        }
+        metrics.advisedBytesPerSecond.set(Int64(clamping: bytesPerSecond))
+        metrics.collectorSaturated.set(Int64(saturated ? 1 : 0))
     }
 }

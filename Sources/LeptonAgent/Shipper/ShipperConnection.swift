@@ -128,8 +128,11 @@ struct ShipperConnection {
                 case .message(let message):
                     lastHeard = .now
                     if case .ack(let ack) = message {
-                        metrics.advisedBytesPerSecond.set(Int64(clamping: ack.advisedBytesPerSecond))
-                        metrics.collectorSaturated.set(Int64(ack.saturated ? 1 : 0))
+                        state.advise(
+                            bytesPerSecond: ack.advisedBytesPerSecond,
+                            saturated: ack.saturated,
+                            metrics: metrics
+                        )
                     }
                     if case .welcome(let welcome) = message {
                         maxFrameBytes = Int(welcome.maxFrameBytes)

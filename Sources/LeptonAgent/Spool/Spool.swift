@@ -84,11 +84,14 @@ public actor Spool {
     private var closed = false
 
     /// Opens the spool under `configuration.directory`, recovering what a previous run left there.
-    /// - Parameter policies: each configured source's `when_full` policy.
+    /// - Parameters:
+    ///   - policies: each configured source's `when_full` policy.
+    ///   - priorities: each configured source's `priority` (0 when absent).
     init(
         configuration: Configuration,
         stateDirectory: String,
         policies: [String: SpoolPolicy],
+        priorities: [String: Int] = [:],
         metrics: AgentMetrics,
         logger: Logger
     ) throws {
@@ -99,6 +102,7 @@ public actor Spool {
         logs = recovered.logs
         for index in logs.indices {
             logs[index].policy = policies[logs[index].name] ?? .block
+            logs[index].priority = priorities[logs[index].name] ?? 0
             logIndex[logs[index].name] = index
         }
         entries = Deque(recovered.entries)
@@ -112,6 +116,9 @@ public actor Spool {
     }
 
     var heldBytes: Int { totalBytes }
+    /// BATCH payload bytes of the batches the collector acknowledged since the spool opened: the rate the backlog
+    /// really drains at.
+    private(set) var acknowledgedBytes: UInt64 = 0
     var heldBatches: Int { entries.count }
 
     /// The tail positions to resume `source` from, one per path it followed: the newest spooled, dropped on
@@ -121,12 +128,14 @@ public actor Spool {
         return logs[log].latestCheckpoints.checkpoints
     }
 
-    /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit.
+    /// Numbers the batch and writes it to the spool, applying `policy` when it does not fit (`drop_oldest` evicts
+    /// batches of sources of `priority` or lower only).
     /// Throws `CancellationError` if the task is cancelled while a `block` source waits for room.
     func append(
         _ frame: Message.BatchFrame,
         source: String,
         policy: SpoolPolicy,
+        priority: Int = 0,
         checkpoints: [TailCheckpoint]
     ) async throws
         -> AppendOutcome
@@ -134,7 +143,7 @@ public actor Spool {
         guard !closed else { throw AgentError("the spool is closed (the agent is stopping)") }
         let log: Int
         do {
-            log = try self.log(for: source, policy: policy)
+            log = try self.log(for: source, policy: policy, priority: priority)
         } catch {
             return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
         }
@@ -301,6 +310,7 @@ public actor Spool {
             touched.insert(first.log)
             batches += 1
             records += first.records
+            acknowledgedBytes &+= UInt64(first.wireSize)
             metrics.acknowledged(first.records, source: logs[first.log].name)
         }
         reclaim(touched)
@@ -388,13 +398,15 @@ public actor Spool {
 
     // MARK: - Internals
 
-    private func log(for source: String, policy: SpoolPolicy) throws -> Int {
+    private func log(for source: String, policy: SpoolPolicy, priority: Int) throws -> Int {
         if let index = logIndex[source] {
             logs[index].policy = policy
+            logs[index].priority = priority
             return index
         }
         let directory = configuration.directory + "/source-" + source
         logs.append(try SpoolLog(name: source, directory: directory, policy: policy))
+        logs[logs.count - 1].priority = priority
         logIndex[source] = logs.count - 1
         return logs.count - 1
     }
@@ -456,10 +468,19 @@ public actor Spool {
         reclaim([entry.log])
     }
 
-    /// Deletes whole unsent segments of `drop_oldest` sources, oldest first and `preferring`'s own first, until
-    /// `size` more bytes fit. Returns false when nothing more can be evicted.
+    /// Deletes whole unsent segments of `drop_oldest` sources of `preferred`'s priority or lower, lowest priority
+    /// first, `preferred`'s own first among its equals, oldest first within a source, until `size` more bytes fit.
+    /// A more important source's batches are never evicted for a less important one. Returns false when nothing
+    /// more can be evicted.
     private func evict(toFit size: Int, preferring preferred: Int) -> Bool {
-        let candidates = [preferred] + logs.indices.filter { $0 != preferred && logs[$0].policy == .dropOldest }
+        let ceiling = logs[preferred].priority
+        let candidates = logs.indices.filter {
+            $0 == preferred || (logs[$0].policy == .dropOldest && logs[$0].priority <= ceiling)
+        }.sorted { a, b in
+            if logs[a].priority != logs[b].priority { return logs[a].priority < logs[b].priority }
+            if (a == preferred) != (b == preferred) { return a == preferred }
+            return a < b
+        }
         for log in candidates {
             // The segment being appended to stays; a segment with a batch that may have been sent stays too.
             for segment in logs[log].segments.dropLast() where segment.live > 0 {

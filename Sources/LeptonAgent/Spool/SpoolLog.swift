@@ -31,6 +31,8 @@ struct SpoolLog {
     let name: String
     let directory: String
     var policy: SpoolPolicy
+    /// The source's `priority`: under `drop_oldest`, only sources of this priority or lower lose batches to it.
+    var priority = 0
     var segments: Deque<Segment> = []
     var nextOrdinal: UInt64 = 0
     /// Whether the last segment may take more batches (segments found at startup are only read).

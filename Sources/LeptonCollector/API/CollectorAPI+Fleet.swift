@@ -1,5 +1,6 @@
 import Hummingbird
 import LeptonCore
+import LeptonRuntime
 
 extension CollectorAPI {
     /// How `fleet` groups the series of a stream.
@@ -80,7 +81,7 @@ extension CollectorAPI {
                 )
             }
         )
-        return try Self.json(body)
+        return try AdminServer.json(body)
     }
 }
 

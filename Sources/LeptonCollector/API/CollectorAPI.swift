@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LeptonCore
+import LeptonRuntime
 
 /// The JSON API under `/api/v1` (documented in `docs/api.md`).
 public struct CollectorAPI: Sendable {
@@ -52,7 +53,7 @@ public struct CollectorAPI: Sendable {
     }
 
     func agents() async throws -> Response {
-        try Self.json(try await agentList())
+        try AdminServer.json(try await agentList())
     }
 
     /// The stored agents merged with the live sessions and the latest reports, sorted by id.
@@ -92,14 +93,14 @@ public struct CollectorAPI: Sendable {
     /// `GET /api/v1/backpressure`: the shared budget, what the store absorbs, and whether it is saturated.
     func backpressure() throws -> Response {
         guard let snapshot = scheduler?.snapshot() else { throw HTTPError(.notFound) }
-        return try Self.json(BackpressureJSON(snapshot))
+        return try AdminServer.json(BackpressureJSON(snapshot))
     }
 
     func streams() async throws -> Response {
         let streams = try await sink.streams().map {
             StreamJSON(agent: $0.agent, stream: $0.stream, records: $0.records, first: $0.first, last: $0.last)
         }
-        return try Self.json(streams)
+        return try AdminServer.json(streams)
     }
 
     func query(_ parameters: Parameters) async throws -> Response {
@@ -116,7 +117,7 @@ public struct CollectorAPI: Sendable {
             throw HTTPError(.badRequest, message: "limit must be between 1 and \(Self.maxQueryLimit)")
         }
         let records = try await sink.query(agent: agent, stream: stream, from: from, to: to, limit: limit)
-        return try Self.json(QueryJSON(agent: agent, stream: stream, records: records.map(PointJSON.init)))
+        return try AdminServer.json(QueryJSON(agent: agent, stream: stream, records: records.map(PointJSON.init)))
     }
 
     /// Most intervals one `step=` query may return.
@@ -161,7 +162,7 @@ public struct CollectorAPI: Sendable {
             to: window.to,
             step: window.step
         )
-        return try Self.json(
+        return try AdminServer.json(
             SeriesJSON(agent: agent, stream: stream, step: window.stepText, agg: window.statistic, series: series)
         )
     }
@@ -185,25 +186,13 @@ public struct CollectorAPI: Sendable {
         let latest = try await sink.latest(stream: stream).map {
             LatestJSON(agent: $0.agent, stream: $0.stream, point: PointJSON($0.record))
         }
-        return try Self.json(latest)
+        return try AdminServer.json(latest)
     }
 
     static func integer(_ parameters: Parameters, _ name: String) throws -> Int64? {
         guard let text = parameters.get(name) else { return nil }
         guard let value = Int64(text) else { throw HTTPError(.badRequest, message: "\(name) must be an integer") }
         return value
-    }
-
-    static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
     }
 }
 
@@ -280,55 +269,6 @@ struct BackpressureJSON: Encodable {
         queued_bytes = snapshot.queuedBytes
         sessions = snapshot.sessions.count
         backlogged_sessions = snapshot.sessions.filter(\.backlogged).count
-    }
-}
-
-/// `"reported"` of an agent: its latest record counts, or `null`.
-// swift-format-ignore: AlwaysUseLowerCamelCase
-struct ReportedJSON: Encodable {
-    struct Report: Encodable, Equatable {
-        var at_ns: Int64
-        var started_at_ns: UInt64
-        var sources: [Source]
-    }
-
-    struct Source: Encodable, Equatable {
-        var source: String
-        var produced: UInt64
-        var acknowledged: UInt64
-        var pending: UInt64
-        /// Records dropped, by reason.
-        var dropped: [String: UInt64]
-    }
-
-    var report: Report?
-
-    init(report: Report?) {
-        self.report = report
-    }
-
-    init(_ report: AgentReports.Report) {
-        let sources = report.stats.sources.map { source -> Source in
-            // A reason repeated in the frame is summed.
-            let dropped = Dictionary(source.dropped.map { ($0.reason, $0.count) }, uniquingKeysWith: { $0 &+ $1 })
-            return Source(
-                source: source.source,
-                produced: source.produced,
-                acknowledged: source.acknowledged,
-                pending: source.pending,
-                dropped: dropped
-            )
-        }
-        self.report = Report(at_ns: report.receivedAt, started_at_ns: report.stats.startedAt, sources: sources)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if let report {
-            try container.encode(report)
-        } else {
-            try container.encodeNil()
-        }
     }
 }
 

@@ -90,7 +90,7 @@ public struct StatusPage: Sendable {
                 Self.rate(rates[id]),
                 "\(records)",
                 shareByAgent[id].map { Self.rate($0.grantedBytesPerSecond) } ?? "–",
-                "raw",
+                report?.stats.reductionLevel ?? "–",
                 lag,
                 seen,
                 dropped.map(String.init) ?? "–",

@@ -19,6 +19,8 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
     public var admin: AdminConfig?
     /// `bandwidth.max_bytes_per_second`: a cap on the bytes of batches sent per second (a metered link); nil: none.
     public var maxBytesPerSecond: Int?
+    /// The `fidelity` section (when ladders step up and down), or its defaults.
+    public var fidelity: FidelityTuning
     /// `log.level`; `info` by default.
     public var logLevel: Logger.Level
 
@@ -30,6 +32,7 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         spool: SpoolConfig = SpoolConfig(),
         admin: AdminConfig? = nil,
         maxBytesPerSecond: Int? = nil,
+        fidelity: FidelityTuning = FidelityTuning(),
         logLevel: Logger.Level = .info
     ) {
         self.agent = agent
@@ -39,12 +42,15 @@ public struct AgentConfig: ConfigFile, Sendable, Hashable {
         self.spool = spool
         self.admin = admin
         self.maxBytesPerSecond = maxBytesPerSecond
+        self.fidelity = fidelity
         self.logLevel = logLevel
     }
 }
 
 extension AgentConfig {
-    static let keys = ["agent", "collector", "sources", "processors", "batch", "spool", "admin", "bandwidth", "log"]
+    static let keys = [
+        "agent", "collector", "sources", "processors", "batch", "spool", "admin", "bandwidth", "fidelity", "log",
+    ]
     static let bandwidthKeys = ["max_bytes_per_second"]
 
     /// Parses and validates configuration text.
@@ -93,6 +99,10 @@ extension AgentConfig {
                 guard maxBytesPerSecond! >= 1_024 else { throw value.error("must be at least 1KiB") }
             }
         }
+        var fidelity = FidelityTuning()
+        if let node = map.optional("fidelity") {
+            fidelity = try FidelityTuning(config: node)
+        }
         let logLevel = try map.logLevel()
 
         // `batch.maxBytes <= spool.maxBytes / 4` is `4 * batch.maxBytes <= spool.maxBytes` without overflow.
@@ -111,6 +121,7 @@ extension AgentConfig {
             spool: spool,
             admin: admin,
             maxBytesPerSecond: maxBytesPerSecond,
+            fidelity: fidelity,
             logLevel: logLevel
         )
     }

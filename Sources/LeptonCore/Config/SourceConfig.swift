@@ -20,14 +20,31 @@ public struct SourceConfig: Sendable, Hashable {
     public var whenFull: SpoolPolicy
     /// The source's processors (`processors:`), in order: inline, or named from the top-level `processors`.
     public var processors: [ProcessorConfig]
+    /// `priority`: higher is more important. Under backpressure a source of lower priority is reduced first and
+    /// restored last, and its spooled batches are evicted first. Default 0.
+    public var priority: Int
+    /// `fidelity`: the source's reduction ladder, `raw` first; empty when the source has none (always raw).
+    public var fidelity: [FidelityRung]
 
     /// Creates a source; a `nil` `whenFull` means the default of the source type, ``defaultWhenFull(for:)``.
-    public init(name: String, kind: Kind, whenFull: SpoolPolicy? = nil, processors: [ProcessorConfig] = []) {
+    public init(
+        name: String,
+        kind: Kind,
+        whenFull: SpoolPolicy? = nil,
+        processors: [ProcessorConfig] = [],
+        priority: Int = 0,
+        fidelity: [FidelityRung] = []
+    ) {
         self.name = name
         self.kind = kind
         self.whenFull = whenFull ?? Self.defaultWhenFull(for: kind)
         self.processors = processors
+        self.priority = priority
+        self.fidelity = fidelity
     }
+
+    /// Most and least `priority` may be.
+    public static let priorities = -1000...1000
 
     /// The `when_full` policy of a source type when the key is absent: `drop_oldest` for sensors and commands,
     /// whose latest readings matter most; `block` for a file or stdin, which can wait without losing lines.
@@ -59,7 +76,7 @@ extension SourceConfig {
 
         /// Keys a source of this type may have.
         var keys: Set<String> {
-            let common: Set<String> = ["type", "name", "when_full", "processors"]
+            let common: Set<String> = ["type", "name", "when_full", "processors", "priority", "fidelity"]
             switch self {
             case .file: return common.union(FileSourceConfig.keys).union(LineConfig.keys)
             case .sensor: return common.union(SensorConfig.keys)
@@ -89,6 +106,17 @@ extension SourceConfig {
                 processors.append(try Self.processor(item, named: named))
             }
         }
+        var priority = 0
+        if let value = map.optional("priority") {
+            priority = try value.int()
+            guard Self.priorities.contains(priority) else {
+                throw value.error("must be between \(Self.priorities.lowerBound) and \(Self.priorities.upperBound)")
+            }
+        }
+        var fidelity: [FidelityRung] = []
+        if let list = map.optional("fidelity") {
+            fidelity = try FidelityRung.ladder(config: list, named: named)
+        }
 
         let kind: Kind
         switch type {
@@ -101,7 +129,14 @@ extension SourceConfig {
         case .exec:
             kind = .exec(try ExecConfig(map))
         }
-        self.init(name: name, kind: kind, whenFull: whenFull, processors: processors)
+        self.init(
+            name: name,
+            kind: kind,
+            whenFull: whenFull,
+            processors: processors,
+            priority: priority,
+            fidelity: fidelity
+        )
     }
 
     /// A `processors` item: an inline processor, or the name of one under the top-level `processors`.

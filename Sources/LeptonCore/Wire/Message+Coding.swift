@@ -151,7 +151,9 @@ extension Message {
     }
 
     /// The reference encoder writes at most `Stats.maxSources` sources and `Stats.maxReasons` reasons per source
-    /// (the first ones), so that it never sends a frame the receiver must refuse.
+    /// (the first ones), and the fidelity section only when a source has a ladder: at most `Stats.maxSources`
+    /// entries with at least one rung, each with its first `SourceFidelity.maxRungs` rungs and its level kept on
+    /// one of them; so it never sends a frame the receiver must refuse.
     private static func encode(_ stats: Stats, into buffer: inout ByteBuffer) {
         buffer.writeInteger(stats.startedAt)
         let sources = stats.sources.prefix(Stats.maxSources)
@@ -167,6 +169,21 @@ extension Message {
                 buffer.writeShortString(drop.reason)
                 buffer.writeInteger(drop.count)
             }
+        }
+        // Absent when no source has a ladder, so such a STATS is what collectors before the section accept.
+        let fidelity = stats.fidelity.filter { !$0.rungs.isEmpty }.prefix(Stats.maxSources)
+        guard !fidelity.isEmpty else { return }
+        buffer.writeInteger(UInt16(fidelity.count))
+        for entry in fidelity {
+            let rungs = entry.rungs.prefix(Stats.SourceFidelity.maxRungs)
+            buffer.writeShortString(entry.source)
+            buffer.writeInteger(min(entry.level, UInt8(rungs.count - 1)))
+            buffer.writeInteger(UInt8(rungs.count))
+            for rung in rungs {
+                buffer.writeShortString(rung.name)
+                buffer.writeInteger(rung.milliseconds)
+            }
+            buffer.writeInteger(entry.reduced)
         }
     }
 
@@ -203,7 +220,43 @@ extension Message {
                 )
             )
         }
-        return Stats(startedAt: startedAt, sources: sources)
+        // The fidelity section is optional: nothing after the sources means no source has a ladder.
+        var fidelity: [Stats.SourceFidelity] = []
+        if !reader.isAtEnd {
+            fidelity = try decodeFidelity(&reader)
+        }
+        return Stats(startedAt: startedAt, sources: sources, fidelity: fidelity)
+    }
+
+    private static func decodeFidelity(
+        _ reader: inout PayloadReader
+    ) throws(WireDecodingError) -> [Stats.SourceFidelity] {
+        let count = Int(try reader.integer(UInt16.self, "fidelity_count"))
+        guard count <= Stats.maxSources else {
+            throw reader.fail("fidelity_count", "\(count) is above the limit of \(Stats.maxSources)")
+        }
+        var fidelity: [Stats.SourceFidelity] = []
+        fidelity.reserveCapacity(count)
+        for _ in 0..<count {
+            let source = try reader.shortString("source")
+            let level = try reader.integer(UInt8.self, "level")
+            let rungCount = Int(try reader.integer(UInt8.self, "rung_count"))
+            guard (1...Stats.SourceFidelity.maxRungs).contains(rungCount) else {
+                throw reader.fail("rung_count", "\(rungCount) is outside 1...\(Stats.SourceFidelity.maxRungs)")
+            }
+            guard Int(level) < rungCount else {
+                throw reader.fail("level", "\(level) is not below rung_count \(rungCount)")
+            }
+            var rungs: [Stats.Rung] = []
+            rungs.reserveCapacity(rungCount)
+            for _ in 0..<rungCount {
+                let name = try reader.shortString("rung")
+                rungs.append(Stats.Rung(name: name, milliseconds: try reader.integer(UInt64.self, "ms_at_rung")))
+            }
+            let reduced = try reader.integer(UInt64.self, "reduced")
+            fidelity.append(Stats.SourceFidelity(source: source, level: level, rungs: rungs, reduced: reduced))
+        }
+        return fidelity
     }
 }
 
@@ -247,6 +300,9 @@ private struct PayloadReader {
         }
         return string
     }
+
+    /// No bytes are left to read.
+    var isAtEnd: Bool { buffer.readableBytes == 0 }
 
     mutating func rest() -> ByteBuffer {
         buffer.readSlice(length: buffer.readableBytes)!

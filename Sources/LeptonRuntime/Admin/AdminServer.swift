@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LeptonCore
 import Logging
@@ -41,6 +42,20 @@ public enum AdminServer {
                 if let address = channel.localAddress { bound?.set(address) }
             },
             logger: logger
+        )
+    }
+
+    /// A 200 response with `value` as JSON: keys sorted, one trailing newline (the convention of both programs'
+    /// JSON endpoints).
+    public static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
         )
     }
 }

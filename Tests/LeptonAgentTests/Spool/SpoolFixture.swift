@@ -95,9 +95,16 @@ extension Spool {
         _ frame: Message.BatchFrame,
         source: String = "app",
         policy: SpoolPolicy = .block,
+        priority: Int = 0,
         checkpoint: TailCheckpoint? = nil
     ) async throws -> AppendOutcome {
-        try await append(frame, source: source, policy: policy, checkpoints: checkpoint.map { [$0] } ?? [])
+        try await append(
+            frame,
+            source: source,
+            policy: policy,
+            priority: priority,
+            checkpoints: checkpoint.map { [$0] } ?? []
+        )
     }
 }
 

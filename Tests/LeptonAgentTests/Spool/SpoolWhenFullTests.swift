@@ -119,4 +119,33 @@ import Testing
         #expect(metrics.droppedRecords(source: "app", reason: "spool_evicted") == 0)
         await spool.close()
     }
+
+    @Test func dropOldestEvictsLowerPrioritiesFirstAndNeverAHigherOne() async throws {
+        let one = try SpoolTests.frame(records: 1)
+        // Names of one length, so that every batch takes the same room.
+        let size = SpoolTests.entrySize(one, source: "hi")
+        let fixture = try SpoolFixture(maxBytes: 4 * size, segmentBytes: 1)
+        defer { fixture.remove() }
+        let metrics = AgentMetrics()
+        let spool = try fixture.makeSpool(metrics: metrics)
+        func add(_ source: String) async throws -> Spool.AppendOutcome {
+            try await spool.add(one, source: source, policy: .dropOldest, priority: source == "hi" ? 5 : 0)
+        }
+        #expect(try await add("hi") == .spooled(sequence: 1))
+        #expect(try await add("hi") == .spooled(sequence: 2))
+        #expect(try await add("lo") == .spooled(sequence: 3))
+        #expect(try await add("lo") == .spooled(sequence: 4))
+
+        // The important source has an older batch of its own, but the less important one's oldest goes.
+        #expect(try await add("hi") == .spooled(sequence: 5))
+        #expect(await SpoolTests.held(spool) == [1, 2, 4, 5])
+        #expect(metrics.droppedRecords(source: "lo", reason: "spool_evicted") == 1)
+
+        // The less important source may not evict the important one's batches: its new batch is dropped.
+        #expect(try await add("lo") == .dropped)
+        #expect(await SpoolTests.held(spool) == [1, 2, 4, 5])
+        #expect(metrics.droppedRecords(source: "lo", reason: "spool_full") == 1)
+        #expect(metrics.droppedRecords(source: "hi", reason: "spool_evicted") == 0)
+        await spool.close()
+    }
 }

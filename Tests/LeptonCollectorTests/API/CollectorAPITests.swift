@@ -102,6 +102,7 @@ import Testing
         let first = try #require(agents[0].reported.report)
         #expect(first.at_ns == 1_700_000_006_000_000_000)
         #expect(first.started_at_ns == 1_700_000_000_000_000_000)
+        #expect(first.reduction_level == "raw" && first.fidelity == nil)
         #expect(
             first.sources == [
                 ReportedJSON.Source(
@@ -163,6 +164,72 @@ import Testing
         )
         let json = ReportedJSON(AgentReports.Report(receivedAt: 2, stats: stats))
         #expect(json.report?.sources.first?.dropped == ["parse_error": 3])
+    }
+
+    /// `temp` two rungs up, `app` with a ladder but raw, `load` one rung up: listed out of name order.
+    static let fidelity: [Message.Stats.SourceFidelity] = [
+        Message.Stats.SourceFidelity(
+            source: "temp",
+            level: 2,
+            rungs: [
+                Message.Stats.Rung(name: "raw", milliseconds: 1_000),
+                Message.Stats.Rung(name: "deadband 0.5", milliseconds: 2_000),
+                Message.Stats.Rung(name: "aggregate 10s", milliseconds: 3_000),
+            ],
+            reduced: 40
+        ),
+        Message.Stats.SourceFidelity(
+            source: "app",
+            level: 0,
+            rungs: [
+                Message.Stats.Rung(name: "raw", milliseconds: 6_000),
+                Message.Stats.Rung(name: "sample 10", milliseconds: 0),
+            ],
+            reduced: 0
+        ),
+        Message.Stats.SourceFidelity(
+            source: "load",
+            level: 1,
+            rungs: [
+                Message.Stats.Rung(name: "raw", milliseconds: 100),
+                Message.Stats.Rung(name: "aggregate 1m", milliseconds: 200),
+            ],
+            reduced: 7
+        ),
+    ]
+
+    static func reportedJSON(_ stats: Message.Stats) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = ReportedJSON(AgentReports.Report(receivedAt: 9, stats: stats))
+        return String(decoding: try encoder.encode(json), as: UTF8.self)
+    }
+
+    @Test func aReportCarriesTheFidelityOfEachSourceAndTheAgentsReductionLevel() throws {
+        let json = try Self.reportedJSON(Message.Stats(startedAt: 5, sources: [], fidelity: Self.fidelity))
+        // One line in the API; cut here at arbitrary points.
+        let expected = """
+            {"at_ns":9,"fidelity":[
+            {"ladder":["raw","deadband 0.5","aggregate 10s"],"level":2,"ms_at_level":[1000,2000,3000],
+            "reduced":40,"rung":"aggregate 10s","source":"temp"},
+            {"ladder":["raw","sample 10"],"level":0,"ms_at_level":[6000,0],"reduced":0,"rung":"raw","source":"app"},
+            {"ladder":["raw","aggregate 1m"],"level":1,"ms_at_level":[100,200],"reduced":7,"rung":"aggregate 1m",
+            "source":"load"}],
+            "reduction_level":"load: aggregate 1m, temp: aggregate 10s","sources":[],"started_at_ns":5}
+            """
+        #expect(json == expected.split(separator: "\n").joined())
+    }
+
+    @Test func withoutLaddersOrAboveRawTheReductionLevelIsRaw() throws {
+        #expect(
+            try Self.reportedJSON(Message.Stats(startedAt: 5, sources: []))
+                == #"{"at_ns":9,"reduction_level":"raw","sources":[],"started_at_ns":5}"#
+        )
+        let atRaw = Message.Stats(startedAt: 5, sources: [], fidelity: [Self.fidelity[1]])
+        #expect(atRaw.reductionLevel == "raw")
+        #expect(try Self.reportedJSON(atRaw).contains("\"reduction_level\":\"raw\""))
+        let oneUp = Message.Stats(startedAt: 5, sources: [], fidelity: [Self.fidelity[0]])
+        #expect(oneUp.reductionLevel == "temp: aggregate 10s")
     }
 
     /// An agent of `/api/v1/agents` as a client reads it.

@@ -20,7 +20,7 @@ struct AgentConfigErrorTests {
         #expect(error.message.contains("did you mean 'collector'?"))
         #expect(
             error.message.contains(
-                "expected one of: admin, agent, bandwidth, batch, collector, log, processors, sources, spool"
+                "expected one of: admin, agent, bandwidth, batch, collector, fidelity, log, processors, sources, spool"
             )
         )
         #expect(error.description.hasPrefix("agent.yaml:4:1: colector: unknown key 'colector'"))
@@ -53,7 +53,8 @@ struct AgentConfigErrorTests {
         )
         #expect(
             error.message.contains(
-                "expected one of: interval, label_from, mode, name, offset, paths, processors, scale, type, when_full"
+                "expected one of: fidelity, interval, label_from, mode, name, offset, paths, priority, processors, scale, "
+                    + "type, when_full"
             )
         )
     }

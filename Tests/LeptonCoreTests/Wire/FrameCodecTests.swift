@@ -36,6 +36,7 @@ import Testing
         .error(Message.WireError(code: .storageUnavailable, retryable: true, message: "disk full")),
         .stats(Message.Stats(startedAt: 0, sources: [])),
         .stats(StatsFrameTests.example),
+        .stats(StatsFidelityTests.example),
     ]
 
     private func encode(_ message: Message) -> ByteBuffer {
