@@ -1,10 +1,15 @@
-import Foundation
 import Hummingbird
 import LeptonCore
 import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// The HTTP endpoint both programs serve: `/healthz`, `/readyz`, `/metrics`, plus routes the program adds.
 public enum AdminServer {

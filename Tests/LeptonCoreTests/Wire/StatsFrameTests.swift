@@ -123,9 +123,12 @@ import Testing
         }
     }
 
-    @Test func trailingBytesAreMalformed() {
+    @Test func aLoneByteAfterTheSourcesIsACutFidelitySection() {
+        // Bytes after the sources start the optional fidelity section (StatsFidelityTests): one byte cannot hold it.
         let payload = Array(Self.exampleBytes.dropFirst(6)) + [0]
-        #expect(Self.decodingError(payload)?.message.contains("trailing") == true)
+        let error = Self.decodingError(payload)
+        #expect(error?.code == .malformedFrame)
+        #expect(error?.message.contains("fidelity_count") == true)
     }
 
     @Test func invalidUTF8InASourceNameIsMalformed() {
