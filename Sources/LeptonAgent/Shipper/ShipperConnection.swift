@@ -307,7 +307,7 @@ struct Pacer {
     private let origin = ContinuousClock.now
 
     init(bytesPerSecond: Int) {
-        bucket = TokenBucket(bytesPerSecond: Double(bytesPerSecond), burst: Double(bytesPerSecond))
+        bucket = TokenBucket(perSecond: Double(bytesPerSecond), burst: Double(bytesPerSecond))
     }
 
     /// Queues a batch behind those already waiting.

@@ -1,3 +1,4 @@
+import LeptonCore
 import Synchronization
 
 /// Admits new sessions at `backpressure.admission.sessions_per_second` (after a burst), so that thousands of agents
@@ -8,8 +9,8 @@ import Synchronization
 /// the GOAWAY `overloaded` of each carries the wait until its slot (the agent adds up to half again as jitter).
 final class AdmissionControl: Sendable {
     private struct State {
-        var tokens: Double
-        var updatedAt: ContinuousClock.Instant
+        /// One token per session, times from `origin`.
+        var bucket: TokenBucket
         /// The next free slot for a refused session.
         var nextSlot: ContinuousClock.Instant
     }
@@ -21,23 +22,19 @@ final class AdmissionControl: Sendable {
     /// And at most this long.
     static let maximumRetry: Duration = .seconds(120)
     private let state: Mutex<State>
+    private let origin: ContinuousClock.Instant
 
     init(perSecond: Int, burst: Int, now: ContinuousClock.Instant = .now) {
         self.perSecond = Double(max(1, perSecond))
         self.burst = Double(max(1, burst))
-        state = Mutex(State(tokens: Double(max(1, burst)), updatedAt: now, nextSlot: now))
+        origin = now
+        state = Mutex(State(bucket: TokenBucket(perSecond: self.perSecond, burst: self.burst), nextSlot: now))
     }
 
     /// nil when the session is admitted; else how long it should wait before reconnecting.
     func admit(now: ContinuousClock.Instant = .now) -> Duration? {
         state.withLock { state in
-            let elapsed = max(0, (now - state.updatedAt).inSeconds)
-            state.tokens = min(burst, state.tokens + elapsed * perSecond)
-            state.updatedAt = now
-            if state.tokens >= 1 {
-                state.tokens -= 1
-                return nil
-            }
+            guard state.bucket.take(1, now: now - origin) != nil else { return nil }
             state.nextSlot = max(state.nextSlot, now) + .seconds(1 / perSecond)
             let wait = state.nextSlot - now
             return min(Self.maximumRetry, max(Self.minimumRetry, wait))

@@ -1,11 +1,11 @@
 import Testing
 
-@testable import LeptonAgent
+@testable import LeptonCore
 
 @Suite struct TokenBucketTests {
     /// 1000 B/s with a 500-byte burst: every wait below is a round number of milliseconds.
     static func bucket() -> TokenBucket {
-        TokenBucket(bytesPerSecond: 1000, burst: 500)
+        TokenBucket(perSecond: 1000, burst: 500)
     }
 
     @Test func aBurstPassesAtOnce() {
