@@ -5,6 +5,6 @@ struct LeptonBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lepton-bench",
         abstract: "Benchmarks for Lepton; each subcommand prints a Markdown report on standard output.",
-        subcommands: [CodecBenchmark.self, PipelineBenchmark.self, StoreBenchmark.self, FleetBenchmark.self]
+        subcommands: [CodecBenchmark.self, PipelineBenchmark.self, StoreBenchmark.self, FleetBenchmark.self, EdgeFidelityBenchmark.self]
     )
 }
