@@ -3,7 +3,7 @@ import LeptonCore
 // Field names are the endpoint's JSON keys.
 
 /// `GET /api/v1/status` of the agent's admin endpoint: the link to the collector and its advice, the spool, and
-/// each source's record counts, priority and fidelity level (docs/api.md §3).
+/// each source's record counts, priority and fidelity level (docs/api.md §4.0).
 struct AgentStatus: Encodable {
     struct Link: Encodable {
         var connected: Bool

@@ -14,8 +14,9 @@ import Synchronization
 /// The controller decides; this service shares the levels with the pipeline (``level(of:)``, applied at the
 /// sources' next tick), logs each change, and publishes them to the metrics, the status endpoint and STATS.
 ///
-/// While no advice is known (disconnected, or a collector that advises nothing) only the bandwidth cap counts as
-/// a limit; with neither, levels stay where they are until the spool has drained, then come down.
+/// Disconnected (or with a collector that acknowledges nothing) while the backlog grows, the acknowledged rate is 0,
+/// so the ladders climb: a long outage then fills the spool with reduced records, and it covers a longer stretch of
+/// time before `when_full` has to drop. After reconnecting, the levels come down once the backlog has drained.
 final class FidelityAdapter: Service, Sendable {
     /// A source with a ladder, as configured.
     struct Ladder: Hashable, Sendable {
@@ -132,12 +133,10 @@ final class FidelityAdapter: Service, Sendable {
             return (state.controller.observe(observation), observation)
         }
         for change in changes {
-            let allowed = observation.allowedBytesPerSecond.map { "\(Int($0)) B/s" } ?? "unknown"
-            note(
-                change,
-                reason: "producing \(Int(observation.producedBytesPerSecond)) B/s, allowed \(allowed), spool "
-                    + "\(Int(observation.backlogFraction * 100))% full"
-            )
+            let allowed = observation.allowedBytesPerSecond.map { "\(Self.whole($0)) B/s" } ?? "unknown"
+            let produced = Self.whole(observation.producedBytesPerSecond)
+            let spool = Self.whole(observation.backlogFraction * 100)
+            note(change, reason: "producing \(produced) B/s, allowed \(allowed), spool \(spool)% full")
         }
         publish()
     }
@@ -161,53 +160,51 @@ final class FidelityAdapter: Service, Sendable {
         ).increment()
     }
 
-    /// Sets the level gauges and time counters, and the report STATS and the status endpoint show.
+    /// Sets the level gauges and time counters, and the report STATS and the status endpoint show. Under the lock,
+    /// so that the timer's and a reload's calls cannot publish out of order.
     private func publish() {
-        let (ladders, levels, times, added) = state.withLock { state in
-            var added: [String: [Duration]] = [:]
-            var times: [String: [Duration]] = [:]
+        state.withLock { state in
+            var report: [Message.Stats.SourceFidelity] = []
+            var published: [String: [Duration]] = [:]
             for ladder in state.ladders {
+                let level = state.controller.level(of: ladder.source)
+                // As many entries as rungs: the controller keeps one per level of every stream it knows.
                 let time = state.controller.timeAtLevels(of: ladder.source)
                 let before = state.published[ladder.source] ?? []
-                added[ladder.source] = time.indices.map {
-                    time[$0] - (before.indices.contains($0) ? before[$0] : .zero)
+                metrics.registry.gauge(
+                    "lepton_agent_fidelity_level",
+                    help: "The rung of its fidelity ladder a source is at (0: raw), by source.",
+                    labels: [("source", ladder.source)]
+                ).set(Int64(level))
+                for (index, (rung, spent)) in zip(ladder.rungs, time).enumerated() {
+                    let added = spent - (index < before.count ? before[index] : .zero)
+                    metrics.registry.counter(
+                        "lepton_agent_fidelity_seconds_total",
+                        help: "Time a source spent at each rung of its fidelity ladder, by source and rung.",
+                        labels: [("source", ladder.source), ("level", "\(index)"), ("rung", rung)]
+                    ).increment(by: max(added / .seconds(1), 0))
                 }
-                state.published[ladder.source] = time
-                times[ladder.source] = time
-            }
-            let levels = state.ladders.map { state.controller.level(of: $0.source) }
-            return (state.ladders, levels, times, added)
-        }
-        var report: [Message.Stats.SourceFidelity] = []
-        for (ladder, level) in zip(ladders, levels) {
-            metrics.registry.gauge(
-                "lepton_agent_fidelity_level",
-                help: "The rung of its fidelity ladder a source is at (0: raw), by source.",
-                labels: [("source", ladder.source)]
-            ).set(Int64(level))
-            let time = times[ladder.source] ?? []
-            for (index, rung) in ladder.rungs.enumerated() {
-                let seconds =
-                    (added[ladder.source] ?? []).indices.contains(index) ? added[ladder.source]![index] : .zero
-                metrics.registry.counter(
-                    "lepton_agent_fidelity_seconds_total",
-                    help: "Time a source spent at each rung of its fidelity ladder, by source and rung.",
-                    labels: [("source", ladder.source), ("level", "\(index)"), ("rung", rung)]
-                ).increment(by: max(seconds / .seconds(1), 0))
-            }
-            report.append(
-                Message.Stats.SourceFidelity(
-                    source: ladder.source,
-                    level: UInt8(clamping: level),
-                    rungs: ladder.rungs.enumerated().map { index, rung in
-                        let spent = time.indices.contains(index) ? time[index] : .zero
-                        return Message.Stats.Rung(name: rung, milliseconds: UInt64(max(spent / .milliseconds(1), 0)))
-                    },
-                    reduced: metrics.fidelity.reduced(source: ladder.source)
+                published[ladder.source] = time
+                report.append(
+                    Message.Stats.SourceFidelity(
+                        source: ladder.source,
+                        level: UInt8(clamping: level),
+                        rungs: zip(ladder.rungs, time).map { rung, spent in
+                            Message.Stats.Rung(name: rung, milliseconds: UInt64(max(spent / .milliseconds(1), 0)))
+                        },
+                        reduced: metrics.fidelity.reduced(source: ladder.source)
+                    )
                 )
-            )
+            }
+            // Sources no longer listed are forgotten, so one that comes back starts from its new count.
+            state.published = published
+            metrics.fidelity.report = report.sorted { $0.source < $1.source }
         }
-        metrics.fidelity.report = report.sorted { $0.source < $1.source }
+    }
+
+    /// A rate for the log, rounded; safe for any value (an advised rate comes off the wire).
+    private static func whole(_ value: Double) -> Int64 {
+        value.isFinite ? Int64(min(max(value, 0), 9e18).rounded()) : 0
     }
 
     private static func ladders(_ sources: [SourceConfig]) -> [Ladder] {

@@ -184,6 +184,8 @@ public struct AgentPipeline: Service {
                 ),
                 metrics: metrics
             )
+            // A source that starts (or restarts after a reload) under backpressure starts at its ladder's level.
+            for sealed in batcher.add(applyFidelity(to: &stage), now: .now) { try await seal(sealed, input) }
             loop: for await event in merge(channel, ticks) {
                 switch event {
                 case .events(let events, let positions):
@@ -208,11 +210,7 @@ public struct AgentPipeline: Service {
                         batcher.maxBytes = settings.maxBytes
                         batcher.linger = settings.linger
                     }
-                    if let level = fidelity?.level(of: source.name), level != stage.fidelityLevel {
-                        for sealed in batcher.add(stage.setFidelityLevel(level), now: .now) {
-                            try await seal(sealed, input)
-                        }
-                    }
+                    for sealed in batcher.add(applyFidelity(to: &stage), now: .now) { try await seal(sealed, input) }
                     let due = stage.advance(to: wallClockNanoseconds())
                     for sealed in batcher.add(due, now: .now) { try await seal(sealed, input) }
                     if let sealed = batcher.tick(now: .now) { try await seal(sealed, input) }
@@ -226,6 +224,12 @@ public struct AgentPipeline: Service {
             if let rest = batcher.flush() { try await seal(rest, input) }
             group.cancelAll()
         }
+    }
+
+    /// Moves the source's ladder to the level the adapter set; returns what the old rung released.
+    private func applyFidelity(to stage: inout RecordStage) -> [Record] {
+        guard let level = fidelity?.level(of: stage.source), level != stage.fidelityLevel else { return [] }
+        return stage.setFidelityLevel(level)
     }
 
     private func seal(_ batch: Batcher.Batch, _ input: Input) async throws {

@@ -32,8 +32,15 @@ extension FidelityRung {
     /// Reads a source's `fidelity` list: `raw` first, then rungs given as a short form (`deadband: 0.5`,
     /// `swinging_door: 0.2`, `aggregate: 10s`, `sample: 10`), a processor mapping with `type`, or the name of a
     /// processor under the top-level `processors`.
-    static func ladder(config node: ConfigNode, named: [String: ProcessorConfig]) throws(ConfigError) -> [FidelityRung]
-    {
+    ///
+    /// An `aggregate` rung after an `aggregate` processor is refused: it would fold the statistics of the first
+    /// (min, max, mean …) into one window each and send them under the same tags, colliding.
+    static func ladder(
+        config node: ConfigNode,
+        named: [String: ProcessorConfig],
+        after processors: [ProcessorConfig]
+    ) throws(ConfigError) -> [FidelityRung] {
+        let aggregated = processors.contains { if case .aggregate = $0 { true } else { false } }
         let items = try node.sequence()
         guard let first = items.first else { throw node.error("expected a list of rungs starting with raw") }
         guard (try? first.string()) == "raw" else { throw first.error("the first rung must be raw") }
@@ -41,6 +48,12 @@ extension FidelityRung {
         var rungs = [raw]
         for item in items.dropFirst() {
             let rung = try rung(item, named: named)
+            if aggregated, case .aggregate = rung.processor {
+                throw item.error(
+                    "an aggregate rung cannot follow the source's aggregate processor (their statistics would "
+                        + "collide); put the finer aggregate in the ladder instead, as its first rung after raw"
+                )
+            }
             if let previous = rungs.first(where: { $0.name == rung.name }) {
                 throw item.error("rung '\(previous.name)' is listed twice")
             }
@@ -100,12 +113,14 @@ extension ProcessorConfig {
     var rungName: String {
         switch self {
         case .deadband(let deadband):
-            if let absolute = deadband.absolute { return "deadband \(absolute.shortText)" }
-            return "deadband \(((deadband.relative ?? 0) * 100).shortText)%"
+            let absolute = deadband.absolute.map(\.shortText)
+            let relative = deadband.relative.map { "\(((($0 * 1e6).rounded()) / 1e4).shortText)%" }
+            return "deadband " + [absolute, relative].compactMap { $0 }.joined(separator: ", ")
         case .swingingDoor(let swingingDoor): return "swinging_door \(swingingDoor.maxError.shortText)"
         case .aggregate(let aggregate): return "aggregate \(aggregate.windowLabel)"
         case .sample(let sample): return "sample \(sample.every)"
-        case .rateLimit, .filter, .fields, .dedupe: return typeName
+        case .rateLimit(let rateLimit): return "rate_limit \(rateLimit.perSecond.shortText)/s"
+        case .filter, .fields, .dedupe: return typeName
         }
     }
 }

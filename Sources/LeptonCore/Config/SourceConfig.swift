@@ -115,7 +115,7 @@ extension SourceConfig {
         }
         var fidelity: [FidelityRung] = []
         if let list = map.optional("fidelity") {
-            fidelity = try FidelityRung.ladder(config: list, named: named)
+            fidelity = try FidelityRung.ladder(config: list, named: named, after: processors)
         }
 
         let kind: Kind

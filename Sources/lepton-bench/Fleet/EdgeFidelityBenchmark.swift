@@ -155,7 +155,9 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
         let names = ["raw", "deadband 0.5", "aggregate 10s", "aggregate 60s"]
         var rows = [ReportText.row(["ladder", "value"]), ReportText.row(["---", "---:"])]
         let steps = changes.map { String(format: "%.0f s → %@", $0.at, names[min($0.level, 3)]) }
-        rows.append(ReportText.row(["level changes after the cut (time since the cut)", steps.joined(separator: ", ")]))
+        rows.append(
+            ReportText.row(["level changes after the cut (time since the cut)", steps.joined(separator: ", ")])
+        )
         rows.append(ReportText.row(["level at the end of the cut", names[min(atEnd, 3)]]))
         rows.append(
             ReportText.row([
@@ -179,7 +181,9 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
             ReportText.row(["records", "count"]),
             ReportText.row(["---", "---:"]),
             ReportText.row(["values generated", ReportText.grouped(generated)]),
-            ReportText.row(["summarised or removed by the ladder", ReportText.grouped(count("lepton_agent_fidelity_reduced_total"))]),
+            ReportText.row([
+                "summarised or removed by the ladder", ReportText.grouped(count("lepton_agent_fidelity_reduced_total")),
+            ]),
             ReportText.row(["produced (after the ladder)", ReportText.grouped(count("lepton_agent_records_total"))]),
             ReportText.row(["acknowledged", ReportText.grouped(count("lepton_agent_records_acknowledged_total"))]),
             ReportText.row(["dropped, counted", ReportText.grouped(count("lepton_agent_records_dropped_total"))]),

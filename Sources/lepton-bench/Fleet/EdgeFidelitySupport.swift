@@ -86,7 +86,9 @@ final class SensorGenerator: Sendable {
     /// One value of every sensor, shaped as the store receives them: a throttle of `size × rate` bytes/s takes
     /// the whole demand.
     func sampleRecords() -> [Record] {
-        (0..<sensors).map { Record(stream: Self.stream($0), timestamp: 1_764_547_200_000_000_000, value: .number(21.123456)) }
+        (0..<sensors).map {
+            Record(stream: Self.stream($0), timestamp: 1_764_547_200_000_000_000, value: .number(21.123456))
+        }
     }
 }
 
@@ -131,7 +133,8 @@ struct ErrorCheck {
                 continue
             }
             if lengths[label] == nil, let length = try? Duration(configString: label) {
-                lengths[label] = Int64(length.components.seconds) * 1_000_000_000
+                lengths[label] =
+                    Int64(length.components.seconds) * 1_000_000_000
                     + length.components.attoseconds / 1_000_000_000
             }
             var window = aggregates[label]?[record.timestamp] ?? Window()

@@ -36,7 +36,7 @@ import Testing
         #expect(Self.run(&chain, events) == events)
     }
 
-    @Test func eachRungReducesAndSwitchingFlushesWhatTheOldRungHeld() {
+    @Test func eachRungReducesAndAnAggregateRungLeftClosesItsWindowOnTime() {
         var chain = ProcessorChain(
             source: "temps",
             processors: [],
@@ -54,18 +54,57 @@ import Testing
         #expect(chain.setFidelityLevel(2).isEmpty)
         // Aggregate 10 s: the values of 10 s … 19 s stay in the open window.
         #expect(Self.run(&chain, Self.events(10, from: 10)).isEmpty)
-        // Back to raw: the open window comes out first, as one event per statistic.
-        let released = chain.setFidelityLevel(0)
+        // Back to raw: the open window stays open, and raw values pass at once.
+        #expect(chain.setFidelityLevel(0).isEmpty)
+        let raw = Self.events(3, from: 20)
+        #expect(Self.run(&chain, raw) == raw)
+        // The window closes at its usual time (its end plus the 2 s grace), as one event per statistic.
+        let released = chain.advance(to: Fixture.base + 23 * Fixture.second)
         #expect(released.count == AggregateConfig.Stat.allCases.count)
         #expect(released.first { $0.tags["agg"] == "count" }?[field: "value"]?.number == 10)
         let mean = released.first { $0.tags["agg"] == "mean" }?[field: "value"]?.number ?? 0
         #expect(abs(mean - 20.45) < 1e-9)
-        let raw = Self.events(3, from: 20)
-        #expect(Self.run(&chain, raw) == raw)
 
         let counts = chain.publish()
         #expect(counts.last?.label == "0:fidelity")
         #expect(counts.last?.dropped == ["deadband": 9, "aggregated": 10])
+    }
+
+    @Test func comingBackToAnAggregateRungWithinAWindowFillsThatWindowOnce() {
+        var chain = ProcessorChain(
+            source: "temps",
+            processors: [],
+            fidelity: Self.ladder,
+            hostname: "edge",
+            metrics: nil
+        )
+        _ = chain.setFidelityLevel(2)
+        #expect(Self.run(&chain, Self.events(3, from: 10)).isEmpty)
+        _ = chain.setFidelityLevel(0)
+        #expect(Self.run(&chain, Self.events(3, from: 13)).count == 3)
+        _ = chain.setFidelityLevel(2)
+        #expect(Self.run(&chain, Self.events(3, from: 16)).isEmpty)
+        let released = chain.flush(now: Fixture.base + 19 * Fixture.second)
+        #expect(released.count == AggregateConfig.Stat.allCases.count, "one window, not two")
+        #expect(released.first { $0.tags["agg"] == "count" }?[field: "value"]?.number == 6)
+    }
+
+    @Test func leavingADeadbandRungForgetsItsReference() {
+        var chain = ProcessorChain(
+            source: "temps",
+            processors: [],
+            fidelity: Self.ladder,
+            hostname: "edge",
+            metrics: nil
+        )
+        _ = chain.setFidelityLevel(1)
+        #expect(Fixture.samples(Self.run(&chain, Self.events(1, from: 0))).map(\.value) == [20])
+        _ = chain.setFidelityLevel(0)
+        _ = Self.run(&chain, [Fixture.event(25, at: Fixture.base + Fixture.second)])
+        _ = chain.setFidelityLevel(1)
+        // A fresh deadband: 20.5 is sent (the value stored last was 25, not the 20 the old deadband sent).
+        let sent = Self.run(&chain, [Fixture.event(20.5, at: Fixture.base + 2 * Fixture.second)])
+        #expect(Fixture.samples(sent).map(\.value) == [20.5])
     }
 
     @Test func aLevelOutsideTheLadderChangesNothing() {

@@ -78,7 +78,7 @@ struct ExampleConfigTests {
             return
         }
         #expect(net.mode == .rate)
-        #expect(config.sources[3].fidelity.map(\.name) == ["raw", "aggregate 1m", "aggregate 5m"])
+        #expect(config.sources[3].fidelity.map(\.name) == ["raw", "aggregate 10s", "aggregate 1m"])
         #expect(config.sources[3].priority == -5)
         #expect(config.sources[0].priority == 10)
     }

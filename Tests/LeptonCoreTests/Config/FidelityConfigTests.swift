@@ -39,7 +39,9 @@ struct FidelityConfigTests {
                   - raw
                   - deadband: 0.5
                   - swinging_door: 2
-                  - { type: deadband, relative: 0.01 }
+                  - { type: deadband, relative: 0.07 }
+                  - { type: deadband, absolute: 2, relative: 0.01 }
+                  - { type: rate_limit, per_second: 5 }
                   - sample: 10
                   - aggregate: 10s
                   - coarse
@@ -50,15 +52,17 @@ struct FidelityConfigTests {
         #expect(source.priority == -5)
         #expect(
             source.fidelity.map(\.name) == [
-                "raw", "deadband 0.5", "swinging_door 2", "deadband 1%", "sample 10", "aggregate 10s", "coarse",
+                "raw", "deadband 0.5", "swinging_door 2", "deadband 7%", "deadband 2, 1%", "rate_limit 5/s",
+                "sample 10",
+                "aggregate 10s", "coarse",
             ]
         )
         #expect(source.fidelity[0].processor == nil)
         #expect(source.fidelity[1].processor == .deadband(DeadbandConfig(absolute: 0.5)))
         #expect(source.fidelity[2].processor == .swingingDoor(SwingingDoorConfig(maxError: 2)))
-        #expect(source.fidelity[4].processor == .sample(SampleConfig(every: 10)))
-        #expect(source.fidelity[5].processor == .aggregate(AggregateConfig(window: .seconds(10))))
-        #expect(source.fidelity[6].processor == .aggregate(AggregateConfig(window: .seconds(300), stats: [.mean])))
+        #expect(source.fidelity[6].processor == .sample(SampleConfig(every: 10)))
+        #expect(source.fidelity[7].processor == .aggregate(AggregateConfig(window: .seconds(10))))
+        #expect(source.fidelity[8].processor == .aggregate(AggregateConfig(window: .seconds(300), stats: [.mean])))
     }
 
     @Test("defaults: priority 0, no ladder, tuning 10s up, 30s down, spool 25% / 5%")
@@ -99,6 +103,10 @@ struct FidelityConfigTests {
             ("fidelity: [raw, {deadband: 1, sample: 2}]", 10, "sources[0].fidelity[1]", "a rung is raw"),
             ("fidelity: [raw, {sample: 2}, {sample: 2}]", 10, "sources[0].fidelity[2]", "listed twice"),
             ("fidelity: [raw, {type: sample, every: 0}]", 10, "sources[0].fidelity[1].every", "must be at least 1"),
+            (
+                "processors: [{type: aggregate, window: 10s}], fidelity: [raw, {aggregate: 1m}]", 10,
+                "sources[0].fidelity[1]", "cannot follow the source's aggregate processor"
+            ),
             ("priority: 1001", 10, "sources[0].priority", "must be between -1000 and 1000"),
             ("priority: high", 10, "sources[0].priority", "integer"),
         ]
