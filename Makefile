@@ -14,7 +14,8 @@
 #                  sample and speed (lepton-bench codec), and the collector's stores, SQLite and a throwaway
 #                  PostgreSQL server (lepton-bench store)
 #   make bench-fleet  lepton-bench fleet: 1,000 simulated agents against a throttled collector (fairness, weights,
-#                  a 10,000-agent reconnect storm, adaptive fidelity)
+#                  a 10,000-agent reconnect storm, adaptive fidelity), then the real agent's fidelity ladder
+#                  under a 10x cut (lepton-bench edge-fidelity)
 #   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
 #   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
@@ -127,6 +128,8 @@ bench-fleet: release
 	$(RELEASE_BIN)/lepton-bench fleet weighted --agents 60 --rate 2000 --phase 40
 	$(RELEASE_BIN)/lepton-bench fleet fidelity --agents 200 --phase 60
 	$(RELEASE_BIN)/lepton-bench fleet storm
+	$(RELEASE_BIN)/lepton-bench edge-fidelity
+	$(RELEASE_BIN)/lepton-bench edge-fidelity --capacity 0.01
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests|CollectorFailoverTests
