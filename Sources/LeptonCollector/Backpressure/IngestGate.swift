@@ -1,8 +1,9 @@
+import HeapModule
 import Synchronization
 
 /// The door between received batches and the store: at most `maxConcurrent` batches, and `limit` bytes, are decoded
 /// and committed at once (`backpressure.max_concurrent_commits`, `backpressure.max_queued_bytes`); the others wait
-/// here, and their connections are not read meanwhile, so TCP holds the agents back instead of the collector's
+/// here (in a heap), and their connections are not read meanwhile, so TCP holds the agents back instead of the collector's
 /// memory. One batch alone always enters, so nothing waits forever.
 ///
 /// Waiting batches enter in weighted fair order (start-time fair queuing): each session's batch gets a start tag,
@@ -10,19 +11,28 @@ import Synchronization
 /// tag enters first, and the virtual time moves to it. A saturated store therefore serves sessions in proportion to
 /// their weights whatever credit they hold, and a session that sends a burst waits behind those that sent less.
 final class IngestGate: Sendable {
-    private struct Waiter {
+    /// Ordered by start tag, then arrival: the heap's minimum is the next to enter.
+    private struct Waiter: Comparable {
         var session: UInt64
         var bytes: Int
         var start: Double
-        /// Arrival order, to break ties between equal start tags.
+        /// Arrival order, to break ties between equal start tags; unique.
         var order: UInt64
         var continuation: CheckedContinuation<Void, Never>
+
+        static func < (lhs: Waiter, rhs: Waiter) -> Bool {
+            (lhs.start, lhs.order) < (rhs.start, rhs.order)
+        }
+
+        static func == (lhs: Waiter, rhs: Waiter) -> Bool {
+            lhs.order == rhs.order
+        }
     }
 
     private struct State {
         var inside = 0
         var insideBytes = 0
-        var waiting: [Waiter] = []
+        var waiting = Heap<Waiter>()
         var waitingBytes = 0
         var virtualTime = 0.0
         var finishTags: [UInt64: Double] = [:]
@@ -55,7 +65,7 @@ final class IngestGate: Sendable {
                     return true
                 }
                 state.arrivals += 1
-                state.waiting.append(
+                state.waiting.insert(
                     Waiter(
                         session: session,
                         bytes: bytes,
@@ -81,10 +91,8 @@ final class IngestGate: Sendable {
             state.inside -= 1
             state.insideBytes -= bytes
             var admitted: [CheckedContinuation<Void, Never>] = []
-            while let next = state.waiting.indices.min(by: {
-                (state.waiting[$0].start, state.waiting[$0].order) < (state.waiting[$1].start, state.waiting[$1].order)
-            }), fits(state.waiting[next].bytes, state) {
-                let waiter = state.waiting.remove(at: next)
+            while let next = state.waiting.min, fits(next.bytes, state) {
+                let waiter = state.waiting.removeMin()
                 state.waitingBytes -= waiter.bytes
                 state.inside += 1
                 state.insideBytes += waiter.bytes
