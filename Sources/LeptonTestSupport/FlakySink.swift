@@ -11,9 +11,9 @@ public struct FlakySinkError: Error, Hashable, CustomStringConvertible {
 
 /// A store that fails or slows down on demand, for fault tests.
 ///
-/// It wraps a real sink and forwards every call. `commit` first waits for the commit delay, then either throws
+/// It wraps a real sink and forwards every call (``ForwardingSink``). `commit` first waits for the commit delay, then either throws
 /// `FlakySinkError` without touching the wrapped sink (`failNextCommits`, `setFailing`) or forwards.
-public final class FlakySink: RecordSink {
+public final class FlakySink: ForwardingSink {
     private struct Faults {
         var failuresLeft = 0
         var failing = false
@@ -60,50 +60,5 @@ public final class FlakySink: RecordSink {
         }
         if fail { throw FlakySinkError() }
         return try await wrapped.commit(agent: agent, sequence: sequence, records: records)
-    }
-
-    public func open() async throws {
-        try await wrapped.open()
-    }
-
-    public func highWater(agent: String) async throws -> UInt64 {
-        try await wrapped.highWater(agent: agent)
-    }
-
-    public func recordDuplicate(agent: String) async throws {
-        try await wrapped.recordDuplicate(agent: agent)
-    }
-
-    public func agents() async throws -> [StoredAgent] {
-        try await wrapped.agents()
-    }
-
-    public func streams() async throws -> [StoredStream] {
-        try await wrapped.streams()
-    }
-
-    public func query(agent: String, stream: String, from: Int64?, to: Int64?, limit: Int) async throws -> [Record] {
-        try await wrapped.query(agent: agent, stream: stream, from: from, to: to, limit: limit)
-    }
-
-    public func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
-    {
-        try await wrapped.series(agent: agent, stream: stream, from: from, to: to, step: step)
-    }
-
-    public func latest(stream: String) async throws -> [LatestRecord] {
-        try await wrapped.latest(stream: stream)
-    }
-
-    public func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int {
-        try await wrapped.applyRetention(now: now, raw: raw, rollups: rollups)
-    }
-
-    public func compact(now: Int64) async throws -> Int {
-        try await wrapped.compact(now: now)
-    }
-
-    public func close() async throws {
-        try await wrapped.close()
     }
 }

@@ -3,9 +3,9 @@ import Synchronization
 
 /// A store that takes at most `bytesPerSecond` of records (`storage.max_bytes_per_second`), for experiments with a
 /// saturated collector: commits queue for their turn like writes to a slow disk, so commit latency grows with the
-/// queue, as it does on a real store at its limit. Everything else is passed through.
-public final class ThrottledSink: RecordSink {
-    let wrapped: any RecordSink
+/// queue, as it does on a real store at its limit. Every other call is forwarded.
+public final class ThrottledSink: ForwardingSink {
+    public let wrapped: any RecordSink
     /// The rate, and when the throttled store is free again (the end of the last reserved commit).
     private let state: Mutex<(bytesPerSecond: Double, freeAt: ContinuousClock.Instant)>
 
@@ -38,28 +38,4 @@ public final class ThrottledSink: RecordSink {
         try await Task.sleep(until: done, clock: .continuous)
         return try await wrapped.commit(agent: agent, sequence: sequence, records: records)
     }
-
-    public func open() async throws { try await wrapped.open() }
-    public func highWater(agent: String) async throws -> UInt64 { try await wrapped.highWater(agent: agent) }
-    public func recordDuplicate(agent: String) async throws { try await wrapped.recordDuplicate(agent: agent) }
-    public func agents() async throws -> [StoredAgent] { try await wrapped.agents() }
-    public func streams() async throws -> [StoredStream] { try await wrapped.streams() }
-
-    public func query(agent: String, stream: String, from: Int64?, to: Int64?, limit: Int) async throws -> [Record] {
-        try await wrapped.query(agent: agent, stream: stream, from: from, to: to, limit: limit)
-    }
-
-    public func series(agent: String, stream: String, from: Int64, to: Int64, step: Int64) async throws -> StoredSeries
-    {
-        try await wrapped.series(agent: agent, stream: stream, from: from, to: to, step: step)
-    }
-
-    public func latest(stream: String) async throws -> [LatestRecord] { try await wrapped.latest(stream: stream) }
-
-    public func applyRetention(now: Int64, raw: Duration?, rollups: [Duration: Duration]) async throws -> Int {
-        try await wrapped.applyRetention(now: now, raw: raw, rollups: rollups)
-    }
-
-    public func compact(now: Int64) async throws -> Int { try await wrapped.compact(now: now) }
-    public func close() async throws { try await wrapped.close() }
 }
