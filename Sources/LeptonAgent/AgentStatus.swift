@@ -11,7 +11,8 @@ struct AgentStatus: Encodable {
         var advised_bytes_per_second: UInt64?
         /// Whether that ACK said the collector is saturated; absent without advice.
         var saturated: Bool?
-        /// `bandwidth.max_bytes_per_second`; absent without a cap.
+        /// `bandwidth.max_bytes_per_second` in force (a reload's new cap counts from the next connection); absent
+        /// without a cap.
         var max_bytes_per_second: Int?
     }
 
@@ -57,6 +58,7 @@ struct AgentStatus: Encodable {
             config: config,
             stats: metrics.statsSnapshot(pending: await spool.pendingRecords()),
             advice: connection.advice,
+            cap: connection.bandwidthCap,
             connected: connection.isUp,
             spool: SpoolUse(
                 bytes: await spool.heldBytes,
@@ -71,6 +73,7 @@ struct AgentStatus: Encodable {
         config: AgentConfig,
         stats: Message.Stats,
         advice: ConnectionState.Advice?,
+        cap: Int?,
         connected: Bool,
         spool: SpoolUse
     ) -> AgentStatus {
@@ -109,7 +112,7 @@ struct AgentStatus: Encodable {
                 connected: connected,
                 advised_bytes_per_second: advice?.bytesPerSecond,
                 saturated: advice?.saturated,
-                max_bytes_per_second: config.maxBytesPerSecond
+                max_bytes_per_second: cap
             ),
             spool: spool,
             sources: sources

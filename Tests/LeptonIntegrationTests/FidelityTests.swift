@@ -86,6 +86,11 @@ import Testing
         }
         let shownRisen = try? await reported()
         #expect(rose, "level \(level()), collector shows \(String(describing: shownRisen))")
+        let whole = try await HTTPResponse.get(port: admin, path: "/api/v1/status").json() as? [String: Any]
+        let link = try #require(whole?["collector"] as? [String: Any])
+        #expect(link["connected"] as? Bool == true)
+        #expect((link["advised_bytes_per_second"] as? Int ?? 0) > 0, "the collector's advice: \(link)")
+        #expect((whole?["spool"] as? [String: Any])?["max_bytes"] as? Int == 4 << 20)
         let risen = try await status()
         #expect((risen["level"] as? Int ?? 0) > 0)
         #expect(risen["ladder"] as? [String] == ["raw", "sample 10", "aggregate 10s"])

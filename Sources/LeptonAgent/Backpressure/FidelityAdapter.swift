@@ -28,7 +28,6 @@ final class FidelityAdapter: Service, Sendable {
     private struct State {
         var controller: FidelityController
         var ladders: [Ladder]
-        var bandwidthCap: Int?
         /// BATCH payload bytes the sources sealed since the start.
         var sealedBytes: UInt64 = 0
         /// Sealed and acknowledged byte totals once a second, newest last, for the production and drain rates.
@@ -63,8 +62,7 @@ final class FidelityAdapter: Service, Sendable {
                     settings: Self.settings(config.fidelity),
                     now: .zero
                 ),
-                ladders: ladders,
-                bandwidthCap: config.maxBytesPerSecond
+                ladders: ladders
             )
         )
         self.spool = spool
@@ -85,13 +83,13 @@ final class FidelityAdapter: Service, Sendable {
         state.withLock { $0.sealedBytes &+= UInt64(max(bytes, 0)) }
     }
 
-    /// Applies a reloaded configuration: ladders, priorities, tuning and bandwidth cap. A source keeps its level,
-    /// cut to its new ladder's length.
+    /// Applies a reloaded configuration: ladders, priorities and tuning. A source keeps its level, cut to its new
+    /// ladder's length. (The bandwidth cap is read from the link: the one in force, which a reload changes at the
+    /// next connection.)
     func reload(_ config: AgentConfig) {
         let ladders = Self.ladders(config.sources)
         let changes = state.withLock { state in
             state.ladders = ladders
-            state.bandwidthCap = config.maxBytesPerSecond
             state.controller.settings = Self.settings(config.fidelity)
             return state.controller.update(streams: Self.streams(ladders), now: origin.duration(to: .now))
         }
@@ -120,7 +118,7 @@ final class FidelityAdapter: Service, Sendable {
             let produced = rate(state.sealedBytes &- first.sealed)
             let backlogged = backlogFraction >= state.controller.settings.backlogHigh && seconds > 0
             let limits = [
-                advice.map { Double($0.bytesPerSecond) }, state.bandwidthCap.map(Double.init),
+                advice.map { Double($0.bytesPerSecond) }, link.bandwidthCap.map(Double.init),
                 backlogged ? rate(acknowledged &- first.acknowledged) : nil,
             ]
             let observation = FidelityController.Observation(

@@ -43,6 +43,7 @@ public struct Shipper: Service {
         self.spool = spool
         self.metrics = metrics
         self.logger = logger
+        connection.pace(bytesPerSecond: configuration.maxBytesPerSecond)
     }
 
     public func run() async throws {
@@ -142,8 +143,22 @@ public final class ConnectionState: Sendable {
 
     private let up = Atomic<Bool>(false)
     private let latestAdvice = Mutex<Advice?>(nil)
+    /// `bandwidth.max_bytes_per_second` in force (0: none).
+    private let cap = Atomic<Int>(0)
 
     public var isUp: Bool { up.load(ordering: .relaxed) }
+
+    /// The bandwidth cap in force: the one the current (or last) session paces to; a reload's new cap takes effect
+    /// with the next session. Nil without a cap.
+    var bandwidthCap: Int? {
+        let value = cap.load(ordering: .relaxed)
+        return value > 0 ? value : nil
+    }
+
+    /// A session paces to `bytesPerSecond` (nil: no cap).
+    func pace(bytesPerSecond: Int?) {
+        cap.store(bytesPerSecond ?? 0, ordering: .relaxed)
+    }
 
     /// The advice of the session's last ACK; nil while disconnected or before the collector advised anything.
     var advice: Advice? { latestAdvice.withLock { $0 } }

@@ -109,6 +109,7 @@ struct ShipperConnection {
             var maxFrameBytes = Int.max
             var nonce: UInt64 = 0
             var pacer = configuration.maxBytesPerSecond.map { Pacer(bytesPerSecond: $0) }
+            state.pace(bytesPerSecond: configuration.maxBytesPerSecond)
 
             if let outcome = try await perform(
                 machine.connected(),
