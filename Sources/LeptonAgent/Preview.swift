@@ -10,13 +10,16 @@ import Musl
 
 /// `lepton-agent preview`: runs sources and their processors without spool or shipping, writes each record as
 /// it would be sent, then a table of records in and out of every processor, so an operator can tune a deadband
-/// before deploying it.
+/// before deploying it. With a fidelity level, sources with a `fidelity` ladder run at that rung (stage
+/// `N:fidelity`), to see what each rung of a ladder would send under backpressure.
 public struct Preview: Sendable {
     let config: AgentConfig
     let sources: [SourceConfig]
     /// Lines (file, stdin) or a command's output (exec) read from this file instead of the source's own input.
     let input: String?
     let duration: Duration
+    /// The rung of their `fidelity` ladder the sources run at; 0 (raw) by default.
+    let fidelityLevel: Int
     let logger: Logger
 
     /// Errors a preview reports before it starts: an unknown source, `--input` on a sensor source.
@@ -24,7 +27,14 @@ public struct Preview: Sendable {
         public var description: String
     }
 
-    public init(config: AgentConfig, source: String?, input: String?, duration: Duration, logger: Logger) throws {
+    public init(
+        config: AgentConfig,
+        source: String?,
+        input: String?,
+        duration: Duration,
+        fidelityLevel: Int = 0,
+        logger: Logger
+    ) throws {
         if let source {
             guard let selected = config.sources.first(where: { $0.name == source }) else {
                 let names = config.sources.map(\.name).joined(separator: ", ")
@@ -45,9 +55,19 @@ public struct Preview: Sendable {
                 throw Problem(description: "--input feeds one source; choose it with --source")
             }
         }
+        if fidelityLevel != 0 {
+            let ladders = sources.filter { $0.fidelity.count > 1 }
+            guard let longest = ladders.map(\.fidelity.count).max() else {
+                throw Problem(description: "--fidelity-level needs a source with a fidelity ladder")
+            }
+            guard (0..<longest).contains(fidelityLevel) else {
+                throw Problem(description: "--fidelity-level must be 0 to \(longest - 1) (rungs of the longest ladder)")
+            }
+        }
         self.config = config
         self.input = input
         self.duration = duration
+        self.fidelityLevel = fidelityLevel
         self.logger = logger
     }
 
@@ -91,11 +111,14 @@ public struct Preview: Sendable {
             chain: ProcessorChain(
                 source: source.name,
                 processors: source.processors,
+                fidelity: source.fidelity,
                 hostname: hostName(),
                 metrics: nil
             ),
             metrics: nil
         )
+        // A ladder shorter than the level asked for runs at its last rung.
+        _ = stage.setFidelityLevel(min(fidelityLevel, max(source.fidelity.count - 1, 0)))
         var table = SourceTable(
             source: source.name,
             stages: stage.chain.labels.map { StageCounts(label: $0) },

@@ -108,6 +108,9 @@ struct PreviewCommand: AsyncParsableCommand {
     @Option(name: .customLong("for"), help: "How long to run the sources, like 10s or 1m (ignored with --input).")
     var duration: String = "10s"
 
+    @Option(help: "Run sources with a fidelity ladder at this rung (0 = raw): what they would send under backpressure.")
+    var fidelityLevel = 0
+
     func run() async throws {
         // Previewing needs neither the collector nor its certificates.
         let config = try options.load(checkFiles: false)
@@ -122,7 +125,14 @@ struct PreviewCommand: AsyncParsableCommand {
         }
         let preview: Preview
         do {
-            preview = try Preview(config: config, source: source, input: input, duration: length, logger: logger)
+            preview = try Preview(
+                config: config,
+                source: source,
+                input: input,
+                duration: length,
+                fidelityLevel: fidelityLevel,
+                logger: logger
+            )
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -64,6 +64,48 @@ import Testing
         )
     }
 
+    @Test func aFidelityLevelRunsTheLadderAtThatRung() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let input = directory.file("input.txt")
+        try "20\n20.2\n20.4\n21\n23\n".write(toFile: input, atomically: true, encoding: .utf8)
+        let yaml = """
+            agent: { id: preview, state_dir: /nonexistent/state }
+            collector: { address: 127.0.0.1:7443, tls: { ca: ca.pem, cert: c.pem, key: k.pem } }
+            sources:
+              - { type: stdin, name: pipe, parser: number, fidelity: [raw, {deadband: 0.5}, {deadband: 5}] }
+
+            """
+        let config = try AgentConfig.parse(yaml: yaml, file: "agent.yaml", baseDirectory: "/etc/lepton")
+        func row(level: Int) async throws -> [String] {
+            let preview = try Preview(
+                config: config,
+                source: nil,
+                input: input,
+                duration: .seconds(10),
+                fidelityLevel: level,
+                logger: testLogger("preview")
+            )
+            let lines = try await Self.run(preview)
+            let row = try #require(lines.first { $0.contains("0:fidelity") })
+            return row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        }
+        #expect(try await row(level: 0).prefix(4) == ["pipe", "0:fidelity", "5", "5"])
+        // ±0.5: 20, 21 and 23 leave; ±5: only 20.
+        #expect(try await row(level: 1).prefix(5) == ["pipe", "0:fidelity", "5", "3", "deadband=2"])
+        #expect(try await row(level: 2).prefix(5) == ["pipe", "0:fidelity", "5", "1", "deadband=4"])
+        #expect(throws: Preview.Problem.self) {
+            try Preview(
+                config: config,
+                source: nil,
+                input: input,
+                duration: .seconds(1),
+                fidelityLevel: 3,
+                logger: testLogger("p")
+            )
+        }
+    }
+
     @Test func unknownSourcesAndInputForASensorAreClearErrors() throws {
         let config = try AgentConfig.parse(yaml: Self.yaml, file: "agent.yaml", baseDirectory: "/etc/lepton")
         let unknown = #expect(throws: Preview.Problem.self) {
