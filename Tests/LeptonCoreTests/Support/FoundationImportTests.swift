@@ -24,4 +24,19 @@ import Testing
             }
         }
     }
+
+    /// SwiftPM links every module in an executable's dependencies, used or not: a package that imports Foundation
+    /// (PostgresNIO, GRDB, Yams, swift-nio's NIOFoundationCompat through them) listed under `lepton-agent` brings
+    /// Foundation and ICU back even though no agent code imports it.
+    @Test func theAgentExecutableDependsOnTheAgentModulesOnly() throws {
+        let manifest = try String(contentsOfFile: ExampleConfigTests.packageRoot + "/Package.swift", encoding: .utf8)
+        let start = try #require(manifest.range(of: ".executableTarget(\n            name: \"lepton-agent\","))
+        let rest = manifest[start.upperBound...]
+        // The target's declaration ends where the next target begins.
+        let block = rest[..<(rest.range(of: "Target(")?.lowerBound ?? rest.endIndex)]
+        #expect(block.contains("\"LeptonAgent\""))
+        for package in ["postgres-nio", "GRDB", "Yams", "LeptonCollector", "LeptonTestSupport"] {
+            #expect(!block.contains(package), "lepton-agent must not depend on \(package)")
+        }
+    }
 }
