@@ -96,7 +96,7 @@ struct EventBuilder {
         if let timestamp = rules.timestamp, timestamp.field == name {
             readTimestamp(bytes, range, format: timestamp.format)
         } else if isTag(name) {
-            addTag(name, ValueCoercion.tagText(number))
+            addTag(name, number.shortText)
         } else if let type = configuredType(of: name) {
             guard let value = ValueCoercion.coerce(number: number, literal: bytes, range, to: type) else {
                 return fail(

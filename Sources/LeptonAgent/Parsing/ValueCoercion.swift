@@ -72,10 +72,4 @@ enum ValueCoercion {
         default: return nil
         }
     }
-
-    /// A number as a tag value: integral numbers without a fraction (`200`, not `200.0`).
-    static func tagText(_ number: Double) -> String {
-        if number == number.rounded(.towardZero), abs(number) < 1e15 { return String(Int64(number)) }
-        return "\(number)"
-    }
 }

@@ -34,8 +34,7 @@ extension FieldValue {
         case .bool(let value):
             return value ? "true" : "false"
         case .number(let value):
-            if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
-            return "\(value)"
+            return value.shortText
         }
     }
 }

@@ -125,13 +125,6 @@ extension ProcessorConfig {
     }
 }
 
-extension Double {
-    /// `0.5`, `2` (not `2.0`).
-    fileprivate var shortText: String {
-        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
-    }
-}
-
 /// The top-level `fidelity` section of the agent: when the agent raises and lowers its sources' ladders.
 public struct FidelityTuning: Sendable, Hashable {
     /// `raise_after`: how long an overload must last before each step up a ladder.
