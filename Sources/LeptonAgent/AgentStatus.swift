@@ -86,7 +86,7 @@ struct AgentStatus: Encodable {
             let fidelity = ladders[name].map { ladder in
                 Fidelity(
                     level: Int(ladder.level),
-                    rung: ladder.rungs.indices.contains(Int(ladder.level)) ? ladder.rungs[Int(ladder.level)].name : "",
+                    rung: ladder.currentRung,
                     ladder: ladder.rungs.map(\.name),
                     ms_at_level: ladder.rungs.map(\.milliseconds),
                     reduced: ladder.reduced

@@ -10,10 +10,3 @@ extension Message.Stats {
         return reduced.map { "\($0.source): \($0.currentRung)" }.joined(separator: ", ")
     }
 }
-
-extension Message.Stats.SourceFidelity {
-    /// The name of the rung the source is on; `level N` for a level beyond the ladder (a decoded frame has none).
-    var currentRung: String {
-        Int(level) < rungs.count ? rungs[Int(level)].name : "level \(level)"
-    }
-}

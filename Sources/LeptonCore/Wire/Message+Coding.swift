@@ -189,10 +189,7 @@ extension Message {
 
     private static func decodeStats(_ reader: inout PayloadReader) throws(WireDecodingError) -> Stats {
         let startedAt = try reader.integer(UInt64.self, "started_at_ns")
-        let sourceCount = Int(try reader.integer(UInt16.self, "source_count"))
-        guard sourceCount <= Stats.maxSources else {
-            throw reader.fail("source_count", "\(sourceCount) is above the limit of \(Stats.maxSources)")
-        }
+        let sourceCount = try reader.count(UInt16.self, "source_count", limit: Stats.maxSources)
         var sources: [Stats.SourceStats] = []
         sources.reserveCapacity(sourceCount)
         for _ in 0..<sourceCount {
@@ -200,10 +197,7 @@ extension Message {
             let produced = try reader.integer(UInt64.self, "produced")
             let acknowledged = try reader.integer(UInt64.self, "acknowledged")
             let pending = try reader.integer(UInt64.self, "pending")
-            let reasonCount = Int(try reader.integer(UInt8.self, "reason_count"))
-            guard reasonCount <= Stats.maxReasons else {
-                throw reader.fail("reason_count", "\(reasonCount) is above the limit of \(Stats.maxReasons)")
-            }
+            let reasonCount = try reader.count(UInt8.self, "reason_count", limit: Stats.maxReasons)
             var dropped: [Stats.Drop] = []
             dropped.reserveCapacity(reasonCount)
             for _ in 0..<reasonCount {
@@ -231,10 +225,7 @@ extension Message {
     private static func decodeFidelity(
         _ reader: inout PayloadReader
     ) throws(WireDecodingError) -> [Stats.SourceFidelity] {
-        let count = Int(try reader.integer(UInt16.self, "fidelity_count"))
-        guard count <= Stats.maxSources else {
-            throw reader.fail("fidelity_count", "\(count) is above the limit of \(Stats.maxSources)")
-        }
+        let count = try reader.count(UInt16.self, "fidelity_count", limit: Stats.maxSources)
         var fidelity: [Stats.SourceFidelity] = []
         fidelity.reserveCapacity(count)
         for _ in 0..<count {
@@ -285,6 +276,17 @@ private struct PayloadReader {
     mutating func integer<T: FixedWidthInteger>(_: T.Type, _ field: String) throws(WireDecodingError) -> T {
         guard let value = buffer.readInteger(as: T.self) else { throw fail(field, "truncated") }
         return value
+    }
+
+    /// A count of what follows, at most `limit`.
+    mutating func count<T: FixedWidthInteger>(
+        _: T.Type,
+        _ field: String,
+        limit: Int
+    ) throws(WireDecodingError) -> Int {
+        let count = Int(try integer(T.self, field))
+        guard count <= limit else { throw fail(field, "\(count) is above the limit of \(limit)") }
+        return count
     }
 
     mutating func bytes(count: Int, _ field: String) throws(WireDecodingError) -> [UInt8] {

@@ -74,6 +74,12 @@ extension Message {
                 self.rungs = rungs
                 self.reduced = reduced
             }
+
+            /// The name of the rung the source is on; `level N` for a level beyond the ladder (a decoded frame has
+            /// none).
+            public var currentRung: String {
+                Int(level) < rungs.count ? rungs[Int(level)].name : "level \(level)"
+            }
         }
 
         /// One rung of a fidelity ladder.

@@ -129,7 +129,13 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
                         + "for \(cut) s, then twice the demand"
                 ),
                 sections: [
-                    timeline(changes: changes, atEnd: levelAtEndOfCut, backToRaw: backToRaw, metrics: metrics),
+                    timeline(
+                        rungs: config.sources[0].fidelity.map(\.name),
+                        changes: changes,
+                        atEnd: levelAtEndOfCut,
+                        backToRaw: backToRaw,
+                        metrics: metrics
+                    ),
                     check.report(band: Self.band),
                     accounting(metrics: metrics, generated: generator.count, check: check),
                 ]
@@ -158,18 +164,18 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
     }
 
     func timeline(
+        rungs names: [String],
         changes: [(at: Double, level: Int)],
         atEnd: Int,
         backToRaw: Double?,
         metrics: PrometheusText
     ) -> [String] {
-        let names = ["raw", "deadband 0.5", "aggregate 10s", "aggregate 60s"]
         var rows = [ReportText.row(["ladder", "value"]), ReportText.row(["---", "---:"])]
-        let steps = changes.map { String(format: "%.0f s → %@", $0.at, names[min($0.level, 3)]) }
+        let steps = changes.map { String(format: "%.0f s → %@", $0.at, names[min($0.level, names.count - 1)]) }
         rows.append(
             ReportText.row(["level changes after the cut (time since the cut)", steps.joined(separator: ", ")])
         )
-        rows.append(ReportText.row(["level at the end of the cut", names[min(atEnd, 3)]]))
+        rows.append(ReportText.row(["level at the end of the cut", names[min(atEnd, names.count - 1)]]))
         rows.append(
             ReportText.row([
                 "time back to raw after the capacity returned",

@@ -18,6 +18,11 @@ import Testing
         (0..<count).map { Fixture.event(20 + Double($0) / 10, at: Fixture.base + Int64(start + $0) * Fixture.second) }
     }
 
+    /// A source with no processors of its own and `ladder`.
+    static func chain() -> ProcessorChain {
+        ProcessorChain(source: "temps", processors: [], fidelity: ladder, hostname: "edge", metrics: nil)
+    }
+
     static func run(_ chain: inout ProcessorChain, _ events: [Event]) -> [Event] {
         events.flatMap { chain.process($0, now: $0.timestamp) }
     }
@@ -37,13 +42,7 @@ import Testing
     }
 
     @Test func eachRungReducesAndAnAggregateRungLeftClosesItsWindowOnTime() {
-        var chain = ProcessorChain(
-            source: "temps",
-            processors: [],
-            fidelity: Self.ladder,
-            hostname: "edge",
-            metrics: nil
-        )
+        var chain = Self.chain()
 
         #expect(chain.setFidelityLevel(1).isEmpty)
         #expect(chain.fidelityLevel == 1)
@@ -71,13 +70,7 @@ import Testing
     }
 
     @Test func comingBackToAnAggregateRungWithinAWindowFillsThatWindowOnce() {
-        var chain = ProcessorChain(
-            source: "temps",
-            processors: [],
-            fidelity: Self.ladder,
-            hostname: "edge",
-            metrics: nil
-        )
+        var chain = Self.chain()
         _ = chain.setFidelityLevel(2)
         #expect(Self.run(&chain, Self.events(3, from: 10)).isEmpty)
         _ = chain.setFidelityLevel(0)
@@ -90,13 +83,7 @@ import Testing
     }
 
     @Test func leavingADeadbandRungForgetsItsReference() {
-        var chain = ProcessorChain(
-            source: "temps",
-            processors: [],
-            fidelity: Self.ladder,
-            hostname: "edge",
-            metrics: nil
-        )
+        var chain = Self.chain()
         _ = chain.setFidelityLevel(1)
         #expect(Fixture.samples(Self.run(&chain, Self.events(1, from: 0))).map(\.value) == [20])
         _ = chain.setFidelityLevel(0)
@@ -108,13 +95,7 @@ import Testing
     }
 
     @Test func aLevelOutsideTheLadderChangesNothing() {
-        var chain = ProcessorChain(
-            source: "temps",
-            processors: [],
-            fidelity: Self.ladder,
-            hostname: "edge",
-            metrics: nil
-        )
+        var chain = Self.chain()
         _ = chain.setFidelityLevel(3)
         #expect(chain.fidelityLevel == 0)
         var plain = ProcessorChain(source: "temps", processors: [], fidelity: [.raw], hostname: "edge", metrics: nil)
