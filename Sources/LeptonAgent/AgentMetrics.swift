@@ -168,8 +168,8 @@ public struct AgentMetrics: Sendable {
         ledger.add(acknowledged: count, source: source)
     }
 
-    /// Counts records dropped, by source and reason (`parse_error`, `oversized_batch`, `sequence_reset`,
-    /// `spool_full`, `spool_evicted`, `spool_corrupt`, `spool_write_error`, `rejected`, `shutdown`). A count of
+    /// Counts records dropped, by source and reason (`parse_error`, `oversized_batch`, `spool_full`,
+    /// `spool_evicted`, `spool_corrupt`, `spool_write_error`, `rejected`, `shutdown`). A count of
     /// 0 makes the series appear.
     func dropped(_ count: Int, source: String, reason: String) {
         registry.counter(

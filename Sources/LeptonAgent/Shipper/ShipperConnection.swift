@@ -102,7 +102,7 @@ struct ShipperConnection {
         try await connection.executeThenClose { inbound, outbound in
             var machine = ShipperStateMachine(agentID: configuration.agentID)
             let (held, appended) = await spool.subscribe()
-            for entry in held { _ = machine.enqueue(sequence: entry.sequence, size: entry.size) }
+            for entry in held { _ = machine.enqueue(Self.batch(entry)) }
             var lastPing = ContinuousClock.now
             var lastHeard = ContinuousClock.now
             var lastStats = ContinuousClock.now
@@ -139,17 +139,11 @@ struct ShipperConnection {
                         maxFrameBytes = Int(welcome.maxFrameBytes)
                         state.set(true, metrics: metrics)
                         logger.info("connected to collector", metadata: ["address": "\(configuration.address)"])
-                        let lost = try await spool.reconcile(highWater: welcome.highWaterSequence)
-                        if lost > 0 {
-                            logger.error(
-                                "collector already holds sequence numbers this agent just used (state directory lost?); records dropped",
-                                metadata: ["records": "\(lost)", "batch.high_water": "\(welcome.highWaterSequence)"]
-                            )
-                        }
+                        try await spool.skipSequences(past: welcome.highWaterSequence)
                     }
                     actions = machine.received(message)
                 case .appended(let entry):
-                    actions = machine.enqueue(sequence: entry.sequence, size: entry.size)
+                    actions = machine.enqueue(Self.batch(entry))
                 case .closed:
                     if !Task.isCancelled {
                         logger.warning(
@@ -211,6 +205,16 @@ struct ShipperConnection {
         }
     }
 
+    private static func batch(_ held: Spool.Held) -> ShipperStateMachine.Batch {
+        ShipperStateMachine.Batch(
+            id: held.id,
+            size: held.size,
+            source: held.source,
+            priority: held.priority,
+            sequence: held.sequence
+        )
+    }
+
     /// A STATS frame: the agent's record counts and what the spool holds now. Nil when it would exceed the
     /// collector's frame limit (the collector would end the session).
     private func statsFrame(maxFrameBytes: Int) async -> Message? {
@@ -240,12 +244,13 @@ struct ShipperConnection {
             switch action {
             case .send(let message):
                 try await outbound.write(message)
-            case .sendBatch(let sequence):
-                guard let frame = await spool.frame(sequence: sequence) else {
+            case .sendBatch(let id):
+                guard let frame = try await spool.handOff(id: id) else {
                     // Evicted or damaged since it was queued: its credit goes to the next batch.
-                    queue.append(contentsOf: machine.vanished(sequence: sequence))
+                    queue.append(contentsOf: machine.vanished(id: id))
                     continue
                 }
+                machine.sent(id: id, sequence: frame.sequence)
                 if pacer != nil {
                     pacer!.enqueue(frame)
                     try await sendPaced(&pacer!, outbound: outbound)
@@ -257,17 +262,17 @@ struct ShipperConnection {
             case .release(let sequence):
                 let (batches, _) = await spool.release(upTo: sequence)
                 metrics.batchesAcknowledged.increment(by: Int64(batches))
-            case .dropRejected(let sequence):
-                let records = await spool.drop(sequence: sequence, reason: "rejected")
+            case .dropRejected(let id):
+                let records = await spool.drop(id: id, reason: "rejected")
                 logger.error(
                     "collector refused a batch as invalid, dropped",
-                    metadata: ["batch.seq": "\(sequence)", "records": "\(records)"]
+                    metadata: ["batch.id": "\(id)", "records": "\(records)"]
                 )
-            case .dropOversized(let sequence, let size):
-                let records = await spool.drop(sequence: sequence, reason: "oversized_batch")
+            case .dropOversized(let id, let size):
+                let records = await spool.drop(id: id, reason: "oversized_batch")
                 logger.error(
                     "batch larger than the collector accepts, dropped",
-                    metadata: ["batch.seq": "\(sequence)", "bytes": "\(size)", "records": "\(records)"]
+                    metadata: ["batch.id": "\(id)", "bytes": "\(size)", "records": "\(records)"]
                 )
             case .close(let reason):
                 switch reason {

@@ -5,19 +5,29 @@ import LeptonCore
 ///
 /// The I/O layer feeds it events (`connected`, `enqueue`, `received`) and performs the actions it returns.
 /// A new instance is made for every connection, seeded with every batch still unacknowledged.
+///
+/// Which batch goes next: first those sent in an earlier session, under their sequence numbers, in that order
+/// (the collector would take a batch below its high-water mark for a duplicate); then the oldest batch of the
+/// source with the highest `priority`, oldest first among equal priorities. So when credit is short, critical
+/// sources go first; within a source, batches go in the order they were spooled.
+///
+/// While the collector says it is saturated, the machine also keeps at most ``saturatedWindow`` of the advised
+/// rate in flight (at least one batch), whatever credit it holds: credit banked while the store kept up would
+/// otherwise put a long queue of older, less important batches ahead of every batch that comes later.
 public struct ShipperStateMachine: Sendable {
     public enum Action: Hashable, Sendable {
         /// Write this control frame.
         case send(Message)
-        /// Write the BATCH frame with this sequence number (the spool holds its bytes).
-        case sendBatch(sequence: UInt64)
-        /// Every batch up to and including this sequence number is committed: release it.
+        /// Write the BATCH frame of this spooled batch (the spool holds its bytes and gives its sequence number);
+        /// then report the number with `sent(id:sequence:)`.
+        case sendBatch(id: UInt64)
+        /// Every batch sent under a sequence number up to and including this one is committed: release it.
         case release(upTo: UInt64)
         /// The collector refused this batch as invalid (`invalid_batch`, not retryable): sending it again would
         /// fail the same way and block everything behind it, so drop and count it.
-        case dropRejected(sequence: UInt64)
+        case dropRejected(id: UInt64)
         /// The batch can never be accepted (larger than the collector's frame limit): drop and count it.
-        case dropOversized(sequence: UInt64, size: Int)
+        case dropOversized(id: UInt64, size: Int)
         /// The session is over; close the connection. `retryAfterMilliseconds` is the collector's wish, if any.
         case close(CloseReason)
     }
@@ -26,6 +36,26 @@ public struct ShipperStateMachine: Sendable {
         case goAway(Message.GoAway)
         case remoteError(Message.WireError)
         case protocolViolation(String)
+    }
+
+    /// A spooled batch waiting to be sent.
+    public struct Batch: Hashable, Sendable {
+        public var id: UInt64
+        /// BATCH payload bytes: what sending it costs in credit.
+        public var size: Int
+        /// Its source, and that source's priority (higher goes first).
+        public var source: Int
+        public var priority: Int
+        /// The sequence number it was sent under in an earlier session, if any.
+        public var sequence: UInt64?
+
+        public init(id: UInt64, size: Int, source: Int = 0, priority: Int = 0, sequence: UInt64? = nil) {
+            self.id = id
+            self.size = size
+            self.source = source
+            self.priority = priority
+            self.sequence = sequence
+        }
     }
 
     private enum State: Hashable, Sendable {
@@ -37,18 +67,33 @@ public struct ShipperStateMachine: Sendable {
 
     private var state: State = .idle
     private let agentID: String
-    /// Batches not yet written in this session, oldest first: (sequence, wire size).
-    private var pending: Deque<Batch> = []
-    /// Batches written in this session and not yet acknowledged (bounded by credit).
-    private var inFlight: Deque<Batch> = []
+    /// Batches sent in an earlier session and not acknowledged, in sequence order: resent first.
+    private var resend: Deque<Batch> = []
+    /// Batches never sent, per source, oldest first.
+    private var waiting: [Int: Deque<Batch>] = [:]
+    /// Each source's priority, as of its newest batch.
+    private var priorities: [Int: Int] = [:]
+    /// The highest id enqueued: a batch is enqueued once.
+    private var newestID: UInt64 = 0
+    /// Batches written in this session and not yet acknowledged (bounded by credit), in the order written.
+    private var inFlight: Deque<InFlight> = []
     private var credit: UInt64 = 0
+    /// Bytes written in this session and not yet acknowledged.
+    private var inFlightBytes = 0
+    /// While the collector is saturated: the most bytes to keep in flight (its advised rate × ``saturatedWindow``).
+    private var inFlightCap: Int?
     private var maxFrameBytes: Int = .max
     private var acknowledged: UInt64 = 0
 
-    private struct Batch: Hashable, Sendable {
-        var sequence: UInt64
+    private struct InFlight: Hashable, Sendable {
+        var id: UInt64
         var size: Int
+        /// Known once the I/O layer reported it (`sent(id:sequence:)`).
+        var sequence: UInt64?
     }
+
+    /// How much of its advised rate an agent keeps in flight while the collector is saturated.
+    public static let saturatedWindow = Duration.seconds(2)
 
     /// Bytes the agent may still send in this session.
     public var availableCredit: UInt64 { credit }
@@ -60,23 +105,35 @@ public struct ShipperStateMachine: Sendable {
         self.agentID = agentID
     }
 
-    /// The connection (with TLS) is up: say HELLO, resuming from the oldest batch still held.
+    /// The connection (with TLS) is up: say HELLO, resuming from the oldest batch sent before and still held.
     public mutating func connected() -> [Action] {
         guard state == .idle else { return [] }
         state = .awaitingWelcome
-        let resume = pending.first?.sequence ?? 0
+        let resume = resend.first?.sequence ?? 0
         return [.send(.hello(Message.Hello(agentID: agentID, resumeSequence: resume)))]
     }
 
-    /// A sealed batch is ready to go, in sequence order.
-    public mutating func enqueue(sequence: UInt64, size: Int) -> [Action] {
-        guard state != .closed else { return [] }
-        if let last = pending.last, last.sequence >= sequence { return [] }
-        if state == .established && size > maxFrameBytes {
-            return [.dropOversized(sequence: sequence, size: size)]
+    /// A spooled batch is ready to go (each once, in the order spooled).
+    public mutating func enqueue(_ batch: Batch) -> [Action] {
+        guard state != .closed, batch.id > newestID else { return [] }
+        newestID = batch.id
+        if state == .established && batch.size > maxFrameBytes {
+            return [.dropOversized(id: batch.id, size: batch.size)]
         }
-        pending.append(Batch(sequence: sequence, size: size))
+        if batch.sequence != nil {
+            let at = resend.firstIndex { $0.sequence! > batch.sequence! } ?? resend.endIndex
+            resend.insert(batch, at: at)
+        } else {
+            waiting[batch.source, default: []].append(batch)
+            priorities[batch.source] = batch.priority
+        }
         return state == .established ? sendWithinCredit() : []
+    }
+
+    /// The I/O layer wrote batch `id` under `sequence`.
+    public mutating func sent(id: UInt64, sequence: UInt64) {
+        guard let index = inFlight.lastIndex(where: { $0.id == id }) else { return }
+        inFlight[index].sequence = sequence
     }
 
     public mutating func received(_ message: Message) -> [Action] {
@@ -95,20 +152,34 @@ public struct ShipperStateMachine: Sendable {
             if welcome.highWaterSequence > 0 {
                 actions.append(.release(upTo: welcome.highWaterSequence))
                 acknowledged = welcome.highWaterSequence
-                while let first = pending.first, first.sequence <= welcome.highWaterSequence { pending.removeFirst() }
+                resend.removeAll { $0.sequence! <= welcome.highWaterSequence }
             }
-            while let first = pending.first, first.size > maxFrameBytes {
-                pending.removeFirst()
-                actions.append(.dropOversized(sequence: first.sequence, size: first.size))
+            let limit = maxFrameBytes
+            let oversized = { (batch: Batch) in batch.size > limit }
+            for batch in resend where oversized(batch) {
+                actions.append(.dropOversized(id: batch.id, size: batch.size))
+            }
+            resend.removeAll(where: oversized)
+            for source in waiting.keys.sorted() {
+                for batch in waiting[source]! where oversized(batch) {
+                    actions.append(.dropOversized(id: batch.id, size: batch.size))
+                }
+                waiting[source]!.removeAll(where: oversized)
             }
             return actions + sendWithinCredit()
         case (.established, .ack(let ack)):
             credit &+= ack.credit
+            let seconds = Double(Self.saturatedWindow.components.seconds)
+            inFlightCap =
+                ack.saturated && ack.advisedBytesPerSecond > 0
+                ? Int(clamping: UInt64(Double(ack.advisedBytesPerSecond) * seconds)) : nil
             var actions: [Action] = []
             if ack.sequence > acknowledged {
                 acknowledged = ack.sequence
                 actions.append(.release(upTo: ack.sequence))
-                while let first = inFlight.first, first.sequence <= ack.sequence { inFlight.removeFirst() }
+                while let first = inFlight.first, let sequence = first.sequence, sequence <= ack.sequence {
+                    inFlightBytes -= inFlight.removeFirst().size
+                }
             }
             return actions + sendWithinCredit()
         case (.established, .ping(let nonce)), (.awaitingWelcome, .ping(let nonce)):
@@ -122,7 +193,7 @@ public struct ShipperStateMachine: Sendable {
             state = .closed
             // The collector checks batches one at a time, in order: the refused one is the oldest unacknowledged.
             if error.code == .invalidBatch, !error.retryable, let refused = inFlight.first {
-                return [.dropRejected(sequence: refused.sequence), .close(.remoteError(error))]
+                return [.dropRejected(id: refused.id), .close(.remoteError(error))]
             }
             return [.close(.remoteError(error))]
         case (.awaitingWelcome, _), (.established, _):
@@ -132,11 +203,13 @@ public struct ShipperStateMachine: Sendable {
 
     /// A batch this machine asked to send turned out to be gone from the spool (evicted, or its bytes damaged):
     /// its credit is free again.
-    public mutating func vanished(sequence: UInt64) -> [Action] {
-        guard state == .established, let index = inFlight.firstIndex(where: { $0.sequence == sequence }) else {
+    public mutating func vanished(id: UInt64) -> [Action] {
+        guard state == .established, let index = inFlight.firstIndex(where: { $0.id == id }) else {
             return []
         }
-        credit += UInt64(inFlight.remove(at: index).size)
+        let size = inFlight.remove(at: index).size
+        credit += UInt64(size)
+        inFlightBytes -= size
         return sendWithinCredit()
     }
 
@@ -148,13 +221,49 @@ public struct ShipperStateMachine: Sendable {
         ]
     }
 
+    /// The source whose oldest batch goes next among those never sent: highest priority, then oldest batch.
+    private func nextSource() -> Int? {
+        var best: (source: Int, priority: Int, id: UInt64)?
+        for (source, queue) in waiting {
+            guard let first = queue.first else { continue }
+            let priority = priorities[source] ?? 0
+            if let current = best,
+                current.priority > priority || (current.priority == priority && current.id < first.id)
+            {
+                continue
+            }
+            best = (source, priority, first.id)
+        }
+        return best?.source
+    }
+
+    /// Whether a batch of `size` bytes may go now: credit covers it, and, while the collector is saturated, it
+    /// keeps the bytes in flight within the cap (a batch alone may always go).
+    private func mayWrite(_ size: Int) -> Bool {
+        guard UInt64(size) <= credit else { return false }
+        guard let cap = inFlightCap, !inFlight.isEmpty else { return true }
+        return inFlightBytes + size <= cap
+    }
+
+    /// Sends, in order, the batches the credit covers; the next batch waits for credit even if a smaller one
+    /// behind it would fit (a batch never overtakes a more important or older one).
     private mutating func sendWithinCredit() -> [Action] {
         var actions: [Action] = []
-        while let first = pending.first, UInt64(first.size) <= credit {
-            pending.removeFirst()
-            credit -= UInt64(first.size)
-            inFlight.append(first)
-            actions.append(.sendBatch(sequence: first.sequence))
+        while true {
+            let batch: Batch
+            if let first = resend.first {
+                guard mayWrite(first.size) else { break }
+                batch = resend.removeFirst()
+            } else if let source = nextSource() {
+                guard mayWrite(waiting[source]!.first!.size) else { break }
+                batch = waiting[source]!.removeFirst()
+            } else {
+                break
+            }
+            credit -= UInt64(batch.size)
+            inFlightBytes += batch.size
+            inFlight.append(InFlight(id: batch.id, size: batch.size, sequence: batch.sequence))
+            actions.append(.sendBatch(id: batch.id))
         }
         return actions
     }

@@ -12,34 +12,34 @@ import Glibc
 import Musl
 #endif
 
-/// Hands out batch sequence numbers that keep rising across restarts.
+/// Hands out numbers that keep rising across restarts: the wire `sequence` numbers the collector deduplicates on
+/// (`state_dir/sequence`), and the spool's batch ids (`spool/ids`).
 ///
-/// Numbers are reserved in blocks: the end of the current block is written (and fsynced) to
-/// `state_dir/sequence` before any number of the block is used, so a crash can only skip numbers, never
-/// reuse one. The collector keys exactly-once on (agent, sequence), so reuse would lose data.
+/// Numbers are reserved in blocks: the end of the current block is written (and fsynced) to the file before any
+/// number of the block is used, so a crash can only skip numbers, never reuse one. The collector keys
+/// exactly-once on (agent, sequence), so reusing a sequence number would lose data.
 struct SequenceAllocator {
     static let blockSize: UInt64 = 4096
     private let directory: String
-    private let path: String
+    private let name: String
     private var next: UInt64
     private var reservedUpTo: UInt64
-    /// Whether no `sequence` file was there: numbering starts at 1, possibly below what the collector holds.
-    let startedFresh: Bool
 
-    init(stateDirectory: String) throws {
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        directory = stateDirectory
-        path = PathText.appending("sequence", to: stateDirectory)
-        var start: UInt64 = 1
-        startedFresh = !FileManager.default.fileExists(atPath: path)
+    /// Opens `directory/name`; without that file, numbering starts at `start`.
+    init(directory: String, name: String, start: UInt64 = 1) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.name = name
+        let path = PathText.appending(name, to: directory)
+        var first = max(start, 1)
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             guard let value = UInt64(text.trimmingWhitespace) else {
-                throw AgentError("\(path) does not hold a sequence number; remove it only if no batch is pending")
+                throw AgentError("\(path) does not hold a number; remove it only if no batch is pending")
             }
-            start = value
+            first = value
         }
-        next = start
-        reservedUpTo = start
+        next = first
+        reservedUpTo = first
     }
 
     /// The first number this allocator will hand out.
@@ -53,18 +53,18 @@ struct SequenceAllocator {
         return next
     }
 
-    /// Never hand out anything at or below `sequence` (the collector already holds it).
-    mutating func skip(past sequence: UInt64) throws {
-        guard sequence >= next else { return }
-        next = sequence + 1
+    /// Never hand out anything at or below `number` (the collector already holds it, or a batch has it).
+    mutating func skip(past number: UInt64) throws {
+        guard number >= next else { return }
+        next = number + 1
         try reserve(upTo: next + Self.blockSize)
     }
 
     private mutating func reserve(upTo end: UInt64) throws {
         do {
-            try AtomicFileWriter.replace(directory: directory, name: "sequence", contents: "\(end)\n", mode: 0o644)
+            try AtomicFileWriter.replace(directory: directory, name: name, contents: "\(end)\n", mode: 0o644)
         } catch {
-            throw AgentError("cannot persist the batch sequence: \(error)")
+            throw AgentError("cannot persist \(PathText.appending(name, to: directory)): \(error)")
         }
         reservedUpTo = end
     }

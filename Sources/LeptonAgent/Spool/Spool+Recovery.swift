@@ -19,8 +19,11 @@ extension Spool {
         var logs: [SpoolLog] = []
         var entries: [Entry] = []
         var totalBytes = 0
-        var sentMarker: UInt64 = 0
-        var sentFile: SpoolStateFile?
+        var journal: HandoffJournal?
+        /// Batches handed to a connection before, in sequence order.
+        var handedOff: [HandoffJournal.Handoff] = []
+        /// The highest sequence number the journal names.
+        var highestSequence: UInt64 = 0
     }
 
     /// Reads every segment left by a previous run: intact batches are held again, damaged bytes are skipped
@@ -41,12 +44,22 @@ extension Spool {
             recovered.totalBytes += log.bytes
             recovered.logs.append(log)
         }
-        recovered.entries.sort { $0.sequence < $1.sequence }
+        recovered.entries.sort { $0.id < $1.id }
 
-        let sent = try SpoolStateFile(path: root + "/sent")
-        recovered.sentFile = sent
-        // A lost or damaged mark could let eviction drop batches the collector already has: assume all were sent.
-        recovered.sentMarker = sent.read().flatMap { UInt64($0) } ?? recovered.entries.last?.sequence ?? 0
+        var found: [HandoffJournal.Handoff] = []
+        let journal = try HandoffJournal(directory: root, found: &found)
+        recovered.journal = journal
+        try migrateSentMark(root: root, entries: recovered.entries, journal: journal, found: &found)
+        recovered.highestSequence = found.map(\.sequence).max() ?? 0
+        var sequenceOf: [UInt64: UInt64] = [:]
+        for handoff in found where sequenceOf[handoff.id] == nil { sequenceOf[handoff.id] = handoff.sequence }
+        for index in recovered.entries.indices {
+            recovered.entries[index].sequence = sequenceOf[recovered.entries[index].id]
+        }
+        recovered.handedOff = recovered.entries.compactMap { entry in
+            entry.sequence.map { HandoffJournal.Handoff(sequence: $0, id: entry.id) }
+        }.sorted { $0.sequence < $1.sequence }
+        try journal.compact(keeping: recovered.handedOff)
         if !recovered.entries.isEmpty {
             logger.info(
                 "spool recovered",
@@ -54,6 +67,30 @@ extension Spool {
             )
         }
         return recovered
+    }
+
+    /// Versions before the hand-off journal numbered batches when they were spooled and kept only `spool/sent`, the
+    /// highest number sent: every batch up to it may have reached the collector under its id, so it keeps that
+    /// number (the batches above it were never sent and get theirs when they are).
+    private static func migrateSentMark(
+        root: String,
+        entries: [Entry],
+        journal: HandoffJournal,
+        found: inout [HandoffJournal.Handoff]
+    ) throws {
+        let path = root + "/sent"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let sent = try SpoolStateFile(path: path)
+        // A damaged mark: assume all were sent, so that none is sent twice under two numbers.
+        let mark = sent.read().flatMap { UInt64($0) } ?? entries.last?.id ?? 0
+        sent.close()
+        for entry in entries where entry.id <= mark {
+            let handoff = HandoffJournal.Handoff(sequence: entry.id, id: entry.id)
+            try journal.record(handoff, sync: false)
+            found.append(handoff)
+        }
+        journal.sync()
+        unlink(path)
     }
 
     private static func recoverLog(
@@ -131,7 +168,7 @@ extension Spool {
             for batch in found {
                 entries.append(
                     Entry(
-                        sequence: batch.header.sequence,
+                        id: batch.header.id,
                         log: startIndex,
                         ordinal: ordinal,
                         offset: batch.offset,
@@ -141,7 +178,7 @@ extension Spool {
                         checkpoints: batch.checkpoints
                     )
                 )
-                log.noteLatest(batch.checkpoints, sequence: batch.header.sequence)
+                log.noteLatest(batch.checkpoints, sequence: batch.header.id)
             }
             log.segments.append(
                 SpoolLog.Segment(ordinal: ordinal, descriptor: -1, bytes: size, live: found.count)

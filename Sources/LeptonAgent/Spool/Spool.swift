@@ -9,9 +9,13 @@ import Glibc
 import Musl
 #endif
 
-/// Sealed batches on disk until the collector acknowledges them: every batch is numbered and appended to its
+/// Sealed batches on disk until the collector acknowledges them: every batch gets an id and is appended to its
 /// source's segment chain (see ``SpoolLog``, ``SpoolRecordFormat``) before the shipper may send it, so batches
 /// survive reconnects, restarts and crashes. Only an index lives in memory; frames are read back when sent.
+///
+/// A batch gets its wire sequence number when it is first handed to a connection (``handOff(id:)``), noted in the
+/// ``HandoffJournal`` before it is sent: the shipper may send batches in another order than they were spooled (an
+/// important source first) while the numbers the collector sees keep rising, and a resend reuses the number.
 ///
 /// The spool is bounded by `max_bytes`. When a batch does not fit, its source's `when_full` policy decides:
 /// `block` waits for acknowledgements, `drop_newest` drops the new batch, `drop_oldest` deletes the oldest
@@ -33,19 +37,26 @@ public actor Spool {
 
     /// A held batch, as the shipper sees it.
     struct Held: Sendable, Hashable {
-        var sequence: UInt64
+        var id: UInt64
         /// BATCH payload bytes: what sending it costs in credit.
         var size: Int
+        /// Its source (an index of the spool's sources) and that source's `priority`.
+        var source: Int
+        var priority: Int
+        /// Its wire sequence number, if it was handed to a connection before (it is resent under that number).
+        var sequence: UInt64?
     }
 
     enum AppendOutcome: Hashable, Sendable {
-        case spooled(sequence: UInt64)
+        case spooled(id: UInt64)
         case dropped
     }
 
     /// Where a live batch is.
     struct Entry: Sendable {
-        var sequence: UInt64
+        var id: UInt64
+        /// Given when the batch is first handed to a connection; nil while it was never sent.
+        var sequence: UInt64?
         var log: Int
         var ordinal: UInt64
         var offset: Int
@@ -64,16 +75,18 @@ public actor Spool {
 
     var logs: [SpoolLog] = []
     var logIndex: [String: Int] = [:]
-    /// Live batches in sequence order.
+    /// Live batches in id order (the order they were spooled).
     var entries: Deque<Entry> = []
     var totalBytes = 0
-    var allocator: SequenceAllocator
-    /// The highest sequence number ever handed to a connection (persisted in `spool/sent`): batches above it
-    /// were never sent, so the collector cannot hold them, and only those may be evicted.
-    var sentMarker: UInt64 = 0
-    let sentFile: SpoolStateFile
-    /// The highest sequence number handed to a connection by this process.
-    var highestSentHere: UInt64 = 0
+    /// Batch ids (`spool/ids`).
+    var ids: SequenceAllocator
+    /// Wire sequence numbers (`state_dir/sequence`).
+    var sequences: SequenceAllocator
+    let journal: HandoffJournal
+    /// Batches handed to a connection and not yet acknowledged, in sequence order.
+    var handedOff: Deque<HandoffJournal.Handoff> = []
+    /// Whether the last hand-off could not be noted in the journal (logged once per change of state).
+    private var journalFailing = false
     /// Tasks waiting for room or for the spool to empty; each re-checks after waking.
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var subscriber: AsyncStream<Held>.Continuation?
@@ -107,10 +120,13 @@ public actor Spool {
         }
         entries = Deque(recovered.entries)
         totalBytes = recovered.totalBytes
-        sentMarker = recovered.sentMarker
-        sentFile = recovered.sentFile!
-        allocator = try SequenceAllocator(stateDirectory: stateDirectory)
-        if let newest = recovered.entries.last?.sequence { try allocator.skip(past: newest) }
+        journal = recovered.journal!
+        handedOff = Deque(recovered.handedOff)
+        sequences = try SequenceAllocator(directory: stateDirectory, name: "sequence")
+        try sequences.skip(past: recovered.highestSequence)
+        // Ids before this version were the sequence numbers: a new install of `ids` starts above them.
+        ids = try SequenceAllocator(directory: configuration.directory, name: "ids", start: sequences.peek)
+        if let newest = recovered.entries.last?.id { try ids.skip(past: newest) }
         metrics.spoolBytes.set(Int64(totalBytes))
         metrics.spoolBatches.set(Int64(entries.count))
     }
@@ -166,15 +182,15 @@ public actor Spool {
                 break
             }
             // Dropped on purpose: the tail must not read these lines again.
-            logs[log].noteLatest(checkpoints, sequence: allocator.peek - 1)
-            logs[log].noteReleased(checkpoints, sequence: allocator.peek - 1)
+            logs[log].noteLatest(checkpoints, sequence: ids.peek - 1)
+            logs[log].noteReleased(checkpoints, sequence: ids.peek - 1)
             metrics.dropped(Int(frame.recordCount), source: source, reason: "spool_full")
             return .dropped
         }
 
         var numbered = frame
         do {
-            numbered.sequence = try allocator.allocate()
+            numbered.sequence = try ids.allocate()
         } catch {
             return writeFailed(source: source, records: Int(frame.recordCount), reason: "\(error)")
         }
@@ -212,7 +228,7 @@ public actor Spool {
         totalBytes += bytes.readableBytes
         logs[log].noteLatest(checkpoints, sequence: numbered.sequence)
         let entry = Entry(
-            sequence: numbered.sequence,
+            id: numbered.sequence,
             log: log,
             ordinal: logs[log].segments[segment].ordinal,
             offset: offset,
@@ -223,8 +239,8 @@ public actor Spool {
         )
         entries.append(entry)
         updateGauges()
-        subscriber?.yield(Held(sequence: entry.sequence, size: entry.wireSize))
-        return .spooled(sequence: numbered.sequence)
+        subscriber?.yield(held(entry))
+        return .spooled(id: entry.id)
     }
 
     /// A batch that could not be written (a full or failing disk) is dropped and counted; logged once per change.
@@ -245,7 +261,17 @@ public actor Spool {
         subscriber?.finish()
         let (stream, continuation) = AsyncStream<Held>.makeStream()
         subscriber = continuation
-        return (entries.map { Held(sequence: $0.sequence, size: $0.wireSize) }, stream)
+        return (entries.map(held), stream)
+    }
+
+    private func held(_ entry: Entry) -> Held {
+        Held(
+            id: entry.id,
+            size: entry.wireSize,
+            source: entry.log,
+            priority: logs[entry.log].priority,
+            sequence: entry.sequence
+        )
     }
 
     func unsubscribe() {
@@ -253,10 +279,12 @@ public actor Spool {
         subscriber = nil
     }
 
-    /// The frame to write for `sequence`, read back from disk, and noted as sent. Nil when the batch is no
+    /// The frame to write for batch `id`, read back from disk, under its wire sequence number: the one it was
+    /// sent under before, or the next one, noted in the journal before it is returned. Nil when the batch is no
     /// longer held (acknowledged or evicted meanwhile) or its bytes turned out damaged (dropped and counted).
-    func frame(sequence: UInt64) -> Message.BatchFrame? {
-        guard !closed, let index = position(of: sequence) else { return nil }
+    /// Throws when no sequence number can be reserved (`state_dir/sequence` cannot be written).
+    func handOff(id: UInt64) throws -> Message.BatchFrame? {
+        guard !closed, let index = position(of: id) else { return nil }
         let entry = entries[index]
         let log = logs[entry.log]
         guard let segment = log.index(of: entry.ordinal),
@@ -272,18 +300,39 @@ public actor Spool {
         }
         let decoded: ([TailCheckpoint], Message.BatchFrame)? = bytes.withUnsafeBytes { raw in
             guard case .header(let header) = SpoolRecordFormat.header(raw, maxPayload: Self.maxPayload),
-                header.sequence == sequence, header.entrySize == raw.count
+                header.id == id, header.entrySize == raw.count
             else { return nil }
             return SpoolRecordFormat.decodePayload(
                 UnsafeRawBufferPointer(rebasing: raw[header.size...]),
                 header: header
             )
         }
-        guard let (_, frame) = decoded else {
+        guard var frame = decoded?.1 else {
             damaged(at: index, detail: "checksum mismatch")
             return nil
         }
-        markSent(sequence)
+        if let sequence = entries[index].sequence {
+            frame.sequence = sequence
+            return frame
+        }
+        let handoff = HandoffJournal.Handoff(sequence: try sequences.allocate(), id: id)
+        entries[index].sequence = handoff.sequence
+        handedOff.append(handoff)
+        do {
+            try journal.record(handoff, sync: configuration.fsync == .always)
+            if journalFailing {
+                journalFailing = false
+                logger.info("spool hand-off journal writable again")
+            }
+        } catch {
+            // Sent all the same: a batch stuck here would stall the source. Should the agent stop before the
+            // collector acknowledges it, the next run sends it again under a new number (a possible duplicate).
+            if !journalFailing {
+                journalFailing = true
+                logger.error("cannot note a hand-off in the spool; sending anyway", metadata: ["error": "\(error)"])
+            }
+        }
+        frame.sequence = handoff.sequence
         return frame
     }
 
@@ -296,16 +345,18 @@ public actor Spool {
         return SpoolIO.read(from: descriptor, at: offset, count: count)
     }
 
-    /// Releases every batch up to and including `sequence` (the collector committed them). Returns how many
-    /// batches and records that acknowledged.
+    /// Releases every batch sent under a sequence number up to and including `sequence` (the collector committed
+    /// them). Returns how many batches and records that acknowledged.
     @discardableResult
     func release(upTo sequence: UInt64) -> (batches: Int, records: Int) {
         guard !closed else { return (0, 0) }
         var batches = 0
         var records = 0
         var touched = Set<Int>()
-        while let first = entries.first, first.sequence <= sequence {
-            entries.removeFirst()
+        while let handoff = handedOff.first, handoff.sequence <= sequence {
+            handedOff.removeFirst()
+            guard let index = position(of: handoff.id) else { continue }
+            let first = entries.remove(at: index)
             forget(first)
             touched.insert(first.log)
             batches += 1
@@ -313,13 +364,19 @@ public actor Spool {
             acknowledgedBytes &+= UInt64(first.wireSize)
             metrics.acknowledged(first.records, source: logs[first.log].name)
         }
+        guard batches > 0 else { return (0, 0) }
+        do {
+            try journal.compact(keeping: Array(handedOff))
+        } catch {
+            logger.warning("cannot rewrite the spool hand-off journal; retrying later", metadata: ["error": "\(error)"])
+        }
         reclaim(touched)
         return (batches, records)
     }
 
     /// Drops one batch that can never be delivered, counting its records under `reason`; returns how many.
-    func drop(sequence: UInt64, reason: String) -> Int {
-        guard !closed, let index = position(of: sequence) else { return 0 }
+    func drop(id: UInt64, reason: String) -> Int {
+        guard !closed, let index = position(of: id) else { return 0 }
         let entry = entries.remove(at: index)
         forget(entry)
         metrics.dropped(entry.records, source: logs[entry.log].name, reason: reason)
@@ -327,29 +384,11 @@ public actor Spool {
         return entry.records
     }
 
-    /// The collector already holds everything up to `highWater`. Batches at or below it that were never sent
-    /// mean the agent's numbering went backwards (its state directory was lost while the agent id was kept):
-    /// they are counted as dropped, and numbering continues above the collector's mark.
-    /// Returns the number of records dropped that way.
-    func reconcile(highWater: UInt64) throws -> Int {
-        guard !closed else { return 0 }
-        try allocator.skip(past: highWater)
-        // With the `sequence` file kept, numbers never went backwards: whatever is at or below the collector's
-        // mark was sent by some run (the `sent` mark may be stale after a power cut), and is released as stored.
-        guard allocator.startedFresh else { return 0 }
-        // Removed here, not left to the release that follows WELCOME: counted as dropped, never as acknowledged.
-        let lost = entries.indices.filter { entries[$0].sequence <= highWater && entries[$0].sequence > sentMarker }
-        var dropped = 0
-        var touched = Set<Int>()
-        for index in lost.reversed() {
-            let entry = entries.remove(at: index)
-            forget(entry)
-            touched.insert(entry.log)
-            dropped += entry.records
-            metrics.dropped(entry.records, source: logs[entry.log].name, reason: "sequence_reset")
-        }
-        if !touched.isEmpty { reclaim(touched) }
-        return dropped
+    /// The collector already holds everything up to `highWater`: sequence numbers handed out from now on are above
+    /// it, even if this agent's `sequence` file was lost.
+    func skipSequences(past highWater: UInt64) throws {
+        guard !closed else { return }
+        try sequences.skip(past: highWater)
     }
 
     /// Records held awaiting an ACK, by source: what a STATS frame reports as `pending`.
@@ -362,8 +401,10 @@ public actor Spool {
         return pending
     }
 
-    /// Flushes written segments to disk (the `interval` policy calls this on a timer; every policy at shutdown).
+    /// Flushes written segments and the hand-off journal to disk (the `interval` policy calls this on a timer;
+    /// every policy at shutdown).
     func sync() {
+        journal.sync()
         for log in logs.indices {
             for segment in logs[log].segments.indices where logs[log].segments[segment].dirty {
                 fdatasync(logs[log].segments[segment].descriptor)
@@ -379,7 +420,7 @@ public actor Spool {
         sync()
         for log in logs { log.closeFiles() }
         logs.removeAll()
-        sentFile.close()
+        journal.close()
         subscriber?.finish()
         subscriber = nil
         wakeWaiters()
@@ -411,23 +452,26 @@ public actor Spool {
         return logs.count - 1
     }
 
-    func position(of sequence: UInt64) -> Int? {
+    func position(of id: UInt64) -> Int? {
         var low = entries.startIndex
         var high = entries.endIndex
         while low < high {
             let middle = (low + high) / 2
-            if entries[middle].sequence < sequence { low = middle + 1 } else { high = middle }
+            if entries[middle].id < id { low = middle + 1 } else { high = middle }
         }
-        return low < entries.endIndex && entries[low].sequence == sequence ? low : nil
+        return low < entries.endIndex && entries[low].id == id ? low : nil
     }
 
     /// Takes a removed entry (acknowledged, dropped or damaged) out of its segment's live count; its tail position
     /// may now be saved, since the collector holds its lines or they were given up on purpose.
     private func forget(_ entry: Entry) {
+        if entry.sequence != nil, let index = handedOff.firstIndex(where: { $0.id == entry.id }) {
+            handedOff.remove(at: index)
+        }
         if let segment = logs[entry.log].index(of: entry.ordinal) {
             logs[entry.log].segments[segment].live -= 1
         }
-        logs[entry.log].noteReleased(entry.checkpoints, sequence: entry.sequence)
+        logs[entry.log].noteReleased(entry.checkpoints, sequence: entry.id)
     }
 
     func reclaim(_ touched: Set<Int>) {
@@ -461,7 +505,7 @@ public actor Spool {
             "damaged batch in the spool skipped",
             metadata: [
                 "segment": "\(log.segmentPath(entry.ordinal))", "offset": "\(entry.offset)",
-                "batch.seq": "\(entry.sequence)",
+                "batch.id": "\(entry.id)",
                 "records": "\(entry.records)", "reason": "\(detail)",
             ]
         )
@@ -487,7 +531,7 @@ public actor Spool {
                 let members = entries.indices.filter {
                     entries[$0].log == log && entries[$0].ordinal == segment.ordinal
                 }
-                guard members.allSatisfy({ entries[$0].sequence > sentMarker }) else { continue }
+                guard members.allSatisfy({ entries[$0].sequence == nil }) else { continue }
                 var records = 0
                 for index in members.reversed() {
                     records += entries[index].records
@@ -503,13 +547,6 @@ public actor Spool {
             }
         }
         return false
-    }
-
-    private func markSent(_ sequence: UInt64) {
-        highestSentHere = max(highestSentHere, sequence)
-        guard sequence > sentMarker else { return }
-        sentMarker = sequence
-        try? sentFile.write("\(sequence)", sync: false)
     }
 
     private func updateGauges() {

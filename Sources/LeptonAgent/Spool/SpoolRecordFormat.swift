@@ -8,7 +8,7 @@ import NIOCore
 /// offset      size  field
 /// 0           4     magic "LSP1"
 /// 4           4     payload length P
-/// 8           8     batch sequence number
+/// 8           8     batch id (the spool's numbering; the wire sequence number is given when first sent)
 /// 16          4     record count
 /// 20          4     CRC-32C of the payload
 /// 24          1     source name length N
@@ -40,7 +40,8 @@ enum SpoolRecordFormat {
 
     struct Header: Hashable, Sendable {
         var payloadLength: Int
-        var sequence: UInt64
+        /// The spool's id of the batch.
+        var id: UInt64
         var records: Int
         var payloadChecksum: UInt32
         var source: String
@@ -74,7 +75,7 @@ enum SpoolRecordFormat {
         var source: String?
     }
 
-    /// Encodes one batch as it is appended to a segment.
+    /// Encodes one batch as it is appended to a segment; the frame's `sequence` field carries the batch's id.
     static func encode(
         _ frame: Message.BatchFrame,
         source: String,
@@ -148,7 +149,7 @@ enum SpoolRecordFormat {
         return .header(
             Header(
                 payloadLength: payloadLength,
-                sequence: bytes.loadBigEndian(UInt64.self, at: 8),
+                id: bytes.loadBigEndian(UInt64.self, at: 8),
                 records: Int(bytes.loadBigEndian(UInt32.self, at: 16)),
                 payloadChecksum: bytes.loadBigEndian(UInt32.self, at: 20),
                 source: String(
@@ -202,7 +203,7 @@ enum SpoolRecordFormat {
         guard payload.count >= position + frameFieldsSize else { return nil }
         let bodyStart = position + frameFieldsSize
         let frame = Message.BatchFrame(
-            sequence: header.sequence,
+            sequence: header.id,
             recordCount: UInt32(header.records),
             encoding: payload[position],
             compression: payload[position + 1],

@@ -6,7 +6,7 @@ import Glibc
 import Musl
 #endif
 
-/// A small spool state file (`sent`, `head`, `checkpoint`) rewritten in place, in two alternating slots of
+/// A small spool state file (`head`, `checkpoint-KEY`) rewritten in place, in two alternating slots of
 /// 128 bytes: a generation number, one line of text and its CRC-32C. Updating it never needs a new disk block,
 /// so it works on a full disk (where writing a new file and renaming it would fail); a write torn by a power
 /// cut spoils only the slot being written, and the other still holds the previous value.
@@ -28,9 +28,8 @@ final class SpoolStateFile {
         [0, 1].compactMap { slot(at: $0) }.max { $0.generation < $1.generation }?.text
     }
 
-    /// Replaces the content with `text` (one line, at most 90 bytes), flushed to disk unless `sync` is false
-    /// (the `sent` mark, updated on every send, leaves that to the kernel).
-    func write(_ text: String, sync: Bool = true) throws {
+    /// Replaces the content with `text` (one line, at most 90 bytes), flushed to disk.
+    func write(_ text: String) throws {
         generation += 1
         let body = "\(generation) \(text)"
         var line = Array("\(body) \(String(CRC32C.checksum(Array(body.utf8)), radix: 16))".utf8)
@@ -38,7 +37,7 @@ final class SpoolStateFile {
         line += [UInt8](repeating: 0x20, count: Self.slotSize - 1 - line.count) + [0x0A]
         let offset = Int(generation % 2) * Self.slotSize
         guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: offset) }),
-            !sync || fdatasync(descriptor) == 0
+            fdatasync(descriptor) == 0
         else {
             throw AgentError("cannot write spool state file \(path): \(SpoolIO.reason())")
         }

@@ -17,33 +17,48 @@ import Testing
         )
     }
 
-    @Test func helloCarriesTheOldestHeldSequence() {
+    /// A batch of `source` (priority 0 unless given), never sent unless `sequence` is given.
+    static func batch(
+        _ id: UInt64,
+        size: Int = 10,
+        source: Int = 0,
+        priority: Int = 0,
+        sequence: UInt64? = nil
+    ) -> ShipperStateMachine.Batch {
+        ShipperStateMachine.Batch(id: id, size: size, source: source, priority: priority, sequence: sequence)
+    }
+
+    @Test func helloCarriesTheOldestSequenceSentBefore() {
         var machine = ShipperStateMachine(agentID: "edge-01")
-        #expect(machine.enqueue(sequence: 7, size: 10).isEmpty)
-        #expect(machine.enqueue(sequence: 8, size: 10).isEmpty)
-        #expect(machine.connected() == [.send(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 7)))])
+        #expect(machine.enqueue(Self.batch(7, sequence: 12)).isEmpty)
+        #expect(machine.enqueue(Self.batch(8, sequence: 11)).isEmpty)
+        #expect(machine.enqueue(Self.batch(9)).isEmpty)
+        #expect(machine.connected() == [.send(.hello(Message.Hello(agentID: "edge-01", resumeSequence: 11)))])
     }
 
     @Test func nothingIsSentBeforeWelcome() {
         var machine = ShipperStateMachine(agentID: "a")
         _ = machine.connected()
-        #expect(machine.enqueue(sequence: 1, size: 10).isEmpty)
-        #expect(machine.received(Self.welcome()) == [.sendBatch(sequence: 1)])
+        #expect(machine.enqueue(Self.batch(1, size: 10)).isEmpty)
+        #expect(machine.received(Self.welcome()) == [.sendBatch(id: 1)])
     }
 
     @Test func creditExhaustionStopsSendingUntilAnAckGrantsMore() {
         var machine = ShipperStateMachine(agentID: "a")
         _ = machine.connected()
         _ = machine.received(Self.welcome(credit: 250))
-        #expect(machine.enqueue(sequence: 1, size: 100) == [.sendBatch(sequence: 1)])
-        #expect(machine.enqueue(sequence: 2, size: 100) == [.sendBatch(sequence: 2)])
+        #expect(machine.enqueue(Self.batch(1, size: 100)) == [.sendBatch(id: 1)])
+        #expect(machine.enqueue(Self.batch(2, size: 100)) == [.sendBatch(id: 2)])
         // 50 bytes of credit left: the third batch waits.
-        #expect(machine.enqueue(sequence: 3, size: 100).isEmpty)
-        #expect(machine.enqueue(sequence: 4, size: 10).isEmpty, "order is kept: a small batch does not jump the queue")
+        #expect(machine.enqueue(Self.batch(3, size: 100)).isEmpty)
+        #expect(
+            machine.enqueue(Self.batch(4, size: 10)).isEmpty,
+            "order is kept: a small batch does not jump the queue"
+        )
         #expect(machine.availableCredit == 50)
         // 150 bytes of credit: both waiting batches go, in order.
         let actions = machine.received(.ack(Message.Ack(sequence: 1, credit: 100)))
-        #expect(actions == [.release(upTo: 1), .sendBatch(sequence: 3), .sendBatch(sequence: 4)])
+        #expect(actions == [.release(upTo: 1), .sendBatch(id: 3), .sendBatch(id: 4)])
         #expect(machine.availableCredit == 40)
         #expect(machine.received(.ack(Message.Ack(sequence: 2, credit: 100))) == [.release(upTo: 2)])
         #expect(machine.availableCredit == 140)
@@ -61,7 +76,8 @@ import Testing
         for sequence in UInt64(1)...500 {
             let size = Int.random(in: 1...400, using: &generator)
             sizes[sequence] = size
-            for case .sendBatch(let s) in machine.enqueue(sequence: sequence, size: size) {
+            for case .sendBatch(let s) in machine.enqueue(Self.batch(sequence, size: size)) {
+                machine.sent(id: s, sequence: s)
                 outstanding += sizes[s]!
                 sent.append(s)
             }
@@ -72,6 +88,7 @@ import Testing
                 for case .sendBatch(let s) in machine.received(
                     .ack(Message.Ack(sequence: next, credit: UInt64(sizes[next]!)))
                 ) {
+                    machine.sent(id: s, sequence: s)
                     outstanding += sizes[s]!
                     sent.append(s)
                 }
@@ -83,24 +100,130 @@ import Testing
 
     @Test func welcomeReleasesWhatTheCollectorAlreadyHas() {
         var machine = ShipperStateMachine(agentID: "a")
-        for sequence in UInt64(1)...4 { _ = machine.enqueue(sequence: sequence, size: 10) }
+        for id in UInt64(1)...3 { _ = machine.enqueue(Self.batch(id, sequence: id)) }
+        _ = machine.enqueue(Self.batch(4))
         _ = machine.connected()
         #expect(
             machine.received(Self.welcome(highWater: 2, credit: 1000))
-                == [.release(upTo: 2), .sendBatch(sequence: 3), .sendBatch(sequence: 4)]
+                == [.release(upTo: 2), .sendBatch(id: 3), .sendBatch(id: 4)]
         )
+    }
+
+    @Test func criticalSourcesGoFirstWhenCreditIsShort() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.connected()
+        _ = machine.received(Self.welcome(credit: 25))
+        #expect(machine.enqueue(Self.batch(1, source: 0)) == [.sendBatch(id: 1)])
+        #expect(machine.enqueue(Self.batch(2, source: 0)) == [.sendBatch(id: 2)])
+        #expect(machine.enqueue(Self.batch(3, source: 0)).isEmpty)
+        #expect(machine.enqueue(Self.batch(4, source: 1, priority: 10)).isEmpty)
+        #expect(machine.enqueue(Self.batch(5, source: 0)).isEmpty)
+        machine.sent(id: 1, sequence: 1)
+        machine.sent(id: 2, sequence: 2)
+        // Credit for two more: the alarm, spooled after batch 3, goes before it.
+        #expect(
+            machine.received(.ack(Message.Ack(sequence: 2, credit: 20)))
+                == [.release(upTo: 2), .sendBatch(id: 4), .sendBatch(id: 3)]
+        )
+    }
+
+    @Test func equalPrioritiesGoOldestFirstAcrossSources() {
+        var machine = ShipperStateMachine(agentID: "a")
+        for (id, source) in [(UInt64(1), 2), (2, 1), (3, 2), (4, 0)] {
+            _ = machine.enqueue(Self.batch(id, source: source, priority: 3))
+        }
+        _ = machine.connected()
+        #expect(machine.received(Self.welcome()) == (1...4).map { .sendBatch(id: UInt64($0)) })
+    }
+
+    @Test func aSourceKeepsItsOrderWhenItsPriorityChanges() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.enqueue(Self.batch(1, source: 0, priority: 0))
+        _ = machine.enqueue(Self.batch(2, source: 1, priority: 1))
+        _ = machine.enqueue(Self.batch(3, source: 0, priority: 5))  // a reload raised source 0
+        _ = machine.connected()
+        #expect(machine.received(Self.welcome()) == [.sendBatch(id: 1), .sendBatch(id: 3), .sendBatch(id: 2)])
+    }
+
+    @Test func batchesSentBeforeGoFirstInSequenceOrderWhateverTheirPriority() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.enqueue(Self.batch(1, source: 0, sequence: 7))
+        _ = machine.enqueue(Self.batch(2, source: 0, sequence: 5))
+        _ = machine.enqueue(Self.batch(3, source: 1, priority: 100))
+        _ = machine.enqueue(Self.batch(4, source: 0, sequence: 6))
+        _ = machine.connected()
+        // The collector would take 5 for a duplicate if 7, or a new number above it, came first.
+        #expect(
+            machine.received(Self.welcome(highWater: 5))
+                == [.release(upTo: 5), .sendBatch(id: 4), .sendBatch(id: 1), .sendBatch(id: 3)]
+        )
+    }
+
+    @Test func anInvalidBatchErrorDropsTheOldestWrittenNotTheOldestSpooled() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.connected()
+        _ = machine.received(Self.welcome(credit: 10))
+        #expect(machine.enqueue(Self.batch(1, source: 0)) == [.sendBatch(id: 1)])
+        machine.sent(id: 1, sequence: 1)
+        _ = machine.enqueue(Self.batch(2, source: 0))
+        _ = machine.enqueue(Self.batch(3, source: 1, priority: 1))
+        #expect(machine.received(.ack(Message.Ack(sequence: 1, credit: 10))) == [.release(upTo: 1), .sendBatch(id: 3)])
+        machine.sent(id: 3, sequence: 2)
+        let invalid = Message.WireError(code: .invalidBatch, message: "batch 2: bad body")
+        #expect(machine.received(.error(invalid)) == [.dropRejected(id: 3), .close(.remoteError(invalid))])
+    }
+
+    @Test func aSaturatedCollectorGetsAtMostTwoSecondsOfTheAdvisedRateInFlight() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.connected()
+        _ = machine.received(Self.welcome(credit: 10_000))
+        for id in UInt64(1)...5 {
+            #expect(machine.enqueue(Self.batch(id, size: 100)) == [.sendBatch(id: id)])
+            machine.sent(id: id, sequence: id)
+        }
+        func ack(_ sequence: UInt64, saturated: Bool) -> Message {
+            .ack(
+                Message.Ack(
+                    sequence: sequence,
+                    credit: 100,
+                    advisedBytesPerSecond: 100,
+                    adviceFlags: saturated ? Message.Ack.saturatedFlag : 0
+                )
+            )
+        }
+        // Saturated at 100 B/s: 200 bytes in flight at most, though the credit would cover far more.
+        #expect(machine.received(ack(1, saturated: true)) == [.release(upTo: 1)])
+        #expect(machine.enqueue(Self.batch(6, size: 100)).isEmpty)
+        #expect(machine.enqueue(Self.batch(7, size: 100, source: 1, priority: 9)).isEmpty)
+        #expect(machine.received(ack(3, saturated: true)) == [.release(upTo: 3)], "two batches still in flight")
+        #expect(
+            machine.received(ack(4, saturated: true)) == [.release(upTo: 4), .sendBatch(id: 7)],
+            "room for one: the important one"
+        )
+        machine.sent(id: 7, sequence: 6)
+        // No longer saturated: the credit alone counts again.
+        #expect(machine.received(ack(5, saturated: false)) == [.release(upTo: 5), .sendBatch(id: 6)])
+    }
+
+    @Test func aBatchIsEnqueuedOnce() {
+        var machine = ShipperStateMachine(agentID: "a")
+        _ = machine.connected()
+        _ = machine.received(Self.welcome())
+        #expect(machine.enqueue(Self.batch(2)) == [.sendBatch(id: 2)])
+        #expect(machine.enqueue(Self.batch(2)).isEmpty)
+        #expect(machine.enqueue(Self.batch(1)).isEmpty)
     }
 
     @Test func batchLargerThanTheFrameLimitIsDropped() {
         var machine = ShipperStateMachine(agentID: "a")
-        _ = machine.enqueue(sequence: 1, size: 20_000)
+        _ = machine.enqueue(Self.batch(1, size: 20_000))
         _ = machine.connected()
         #expect(
             machine.received(Self.welcome(credit: 100_000, maxFrame: 10_000))
-                == [.dropOversized(sequence: 1, size: 20_000)]
+                == [.dropOversized(id: 1, size: 20_000)]
         )
-        #expect(machine.enqueue(sequence: 2, size: 50_000) == [.dropOversized(sequence: 2, size: 50_000)])
-        #expect(machine.enqueue(sequence: 3, size: 100) == [.sendBatch(sequence: 3)])
+        #expect(machine.enqueue(Self.batch(2, size: 50_000)) == [.dropOversized(id: 2, size: 50_000)])
+        #expect(machine.enqueue(Self.batch(3, size: 100)) == [.sendBatch(id: 3)])
     }
 
     @Test func goAwayAndErrorsCloseTheSession() {
@@ -108,7 +231,7 @@ import Testing
         _ = machine.connected()
         let goAway = Message.GoAway(reason: .shuttingDown, retryAfterMilliseconds: 500, text: "bye")
         #expect(machine.received(.goAway(goAway)) == [.close(.goAway(goAway))])
-        #expect(machine.enqueue(sequence: 1, size: 1).isEmpty)
+        #expect(machine.enqueue(Self.batch(1, size: 1)).isEmpty)
 
         var other = ShipperStateMachine(agentID: "a")
         _ = other.connected()
@@ -120,17 +243,19 @@ import Testing
         var machine = ShipperStateMachine(agentID: "a")
         _ = machine.connected()
         _ = machine.received(Self.welcome())
-        #expect(machine.enqueue(sequence: 4, size: 10) == [.sendBatch(sequence: 4)])
-        #expect(machine.enqueue(sequence: 5, size: 10) == [.sendBatch(sequence: 5)])
-        _ = machine.received(.ack(Message.Ack(sequence: 4, credit: 10)))
-        let invalid = Message.WireError(code: .invalidBatch, message: "batch 5: bad body")
-        #expect(machine.received(.error(invalid)) == [.dropRejected(sequence: 5), .close(.remoteError(invalid))])
+        #expect(machine.enqueue(Self.batch(4, size: 10)) == [.sendBatch(id: 4)])
+        machine.sent(id: 4, sequence: 1)
+        #expect(machine.enqueue(Self.batch(5, size: 10)) == [.sendBatch(id: 5)])
+        machine.sent(id: 5, sequence: 2)
+        _ = machine.received(.ack(Message.Ack(sequence: 1, credit: 10)))
+        let invalid = Message.WireError(code: .invalidBatch, message: "batch 2: bad body")
+        #expect(machine.received(.error(invalid)) == [.dropRejected(id: 5), .close(.remoteError(invalid))])
 
         // A retryable refusal (storage down) keeps the batch for the next session.
         var other = ShipperStateMachine(agentID: "a")
         _ = other.connected()
         _ = other.received(Self.welcome())
-        _ = other.enqueue(sequence: 1, size: 10)
+        _ = other.enqueue(Self.batch(1, size: 10))
         let storage = Message.WireError(code: .storageUnavailable, retryable: true, message: "disk full")
         #expect(other.received(.error(storage)) == [.close(.remoteError(storage))])
     }

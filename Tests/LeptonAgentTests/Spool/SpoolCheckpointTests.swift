@@ -28,7 +28,7 @@ import Testing
         // From the spooled batches.
         let second = try fixture.makeSpool()
         #expect(Set(await second.checkpoints(source: "app")) == expected)
-        await second.release(upTo: 2)
+        try await second.acknowledge(upTo: 2)
         #expect(fixture.segmentFiles(of: "app").isEmpty)
         await second.close()
 
@@ -48,7 +48,7 @@ import Testing
         defer { fixture.remove() }
         let first = try fixture.makeSpool()
         _ = try await first.add(try SpoolTests.frame())
-        await first.release(upTo: 1)
+        try await first.acknowledge(upTo: 1)
         await first.close()
         let legacy = try SpoolStateFile(path: fixture.directory.file("spool/source-app/checkpoint"))
         try legacy.write("1 1 7 12 12648430 42")

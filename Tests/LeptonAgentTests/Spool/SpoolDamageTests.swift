@@ -21,7 +21,7 @@ import Testing
         let files = fixture.segmentFiles()
         try #require(files.count == 1)
         let batches = try SpoolFixture.batches(in: files[0])
-        try #require(batches.map(\.header.sequence) == [1, 2, 3])
+        try #require(batches.map(\.header.id) == [1, 2, 3])
         return (files[0], batches)
     }
 
@@ -41,9 +41,9 @@ import Testing
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 1)
         #expect(metrics.spoolDamageCount(kind: "truncated") == 0)
         #expect(metrics.sample("lepton_agent_spool_damaged_bytes_total") == Double(batches[1].header.entrySize))
-        #expect(await spool.frame(sequence: 1) == frames[0])
-        #expect(await spool.frame(sequence: 2) == nil)
-        #expect(await spool.frame(sequence: 3) == frames[2])
+        #expect(try await spool.content(id: 1) == frames[0])
+        #expect(try await spool.content(id: 2) == nil)
+        #expect(try await spool.content(id: 3) == frames[2])
         await spool.close()
     }
 
@@ -59,8 +59,8 @@ import Testing
         #expect(await SpoolTests.held(spool) == [1, 3])
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 1)
         #expect(metrics.droppedRecords(source: "app", reason: "spool_corrupt") == 0, "how many records is unknown")
-        #expect(await spool.frame(sequence: 1) == frames[0])
-        #expect(await spool.frame(sequence: 3) == frames[2])
+        #expect(try await spool.content(id: 1) == frames[0])
+        #expect(try await spool.content(id: 3) == frames[2])
         await spool.close()
     }
 
@@ -78,16 +78,16 @@ import Testing
         #expect(metrics.spoolDamageCount(kind: "truncated") == 1)
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 0)
         #expect(metrics.droppedRecords(source: "app", reason: "spool_corrupt") == 3, "the header survived")
-        #expect(await spool.frame(sequence: 1) == frames[0])
-        #expect(await spool.frame(sequence: 2) == frames[1])
+        #expect(try await spool.content(id: 1) == frames[0])
+        #expect(try await spool.content(id: 2) == frames[1])
 
         // New batches go to a new segment, never after the damaged bytes.
-        let sequence = try #require(try await spool.add(SpoolTests.frame()).sequence)
+        let sequence = try #require(try await spool.add(SpoolTests.frame()).id)
         #expect(sequence > 3)
         #expect(fixture.segmentFiles().count == 2)
         #expect(SpoolFixture.fileSize(segment) == cut)
         let expected = try SpoolTests.numbered(SpoolTests.frame(), sequence)
-        #expect(await spool.frame(sequence: sequence) == expected)
+        #expect(try await spool.content(id: sequence) == expected)
         await spool.close()
     }
 
@@ -104,8 +104,8 @@ import Testing
         #expect(await SpoolTests.held(spool) == [1, 3])
         #expect(metrics.spoolDamageCount(kind: "missing_segment") == 1)
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 0)
-        #expect(await spool.frame(sequence: 1) == frames[0])
-        #expect(await spool.frame(sequence: 3) == frames[2])
+        #expect(try await spool.content(id: 1) == frames[0])
+        #expect(try await spool.content(id: 3) == frames[2])
         await spool.close()
     }
 
@@ -122,15 +122,15 @@ import Testing
 
         // The disk flips a byte after the spool indexed the batch.
         try SpoolFixture.flipByte(at: batches[1].offset + batches[1].header.size + 3, in: segment)
-        #expect(await spool.frame(sequence: 2) == nil)
+        #expect(try await spool.content(id: 2) == nil)
         #expect(metrics.droppedRecords(source: "app", reason: "spool_corrupt") == 2)
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 1)
         #expect(await SpoolTests.held(spool) == [1, 3])
-        #expect(await spool.frame(sequence: 1) == SpoolTests.numbered(frames[0], 1))
+        #expect(try await spool.content(id: 1) == SpoolTests.numbered(frames[0], 1))
 
         // The segment is cut short under the spool: the last batch cannot be read back.
         try SpoolFixture.cut(segment, to: batches[2].offset + 10)
-        #expect(await spool.frame(sequence: 3) == nil)
+        #expect(try await spool.content(id: 3) == nil)
         #expect(metrics.droppedRecords(source: "app", reason: "spool_corrupt") == 5)
         #expect(metrics.spoolDamageCount(kind: "corrupt") == 2)
         #expect(await SpoolTests.held(spool) == [1])

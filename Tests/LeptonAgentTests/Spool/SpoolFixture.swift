@@ -109,10 +109,30 @@ extension Spool {
 }
 
 extension Spool.AppendOutcome {
-    /// The number the batch was spooled under, nil if it was dropped.
-    var sequence: UInt64? {
-        guard case .spooled(let sequence) = self else { return nil }
-        return sequence
+    /// The id the batch was spooled under, nil if it was dropped.
+    var id: UInt64? {
+        guard case .spooled(let id) = self else { return nil }
+        return id
+    }
+}
+
+extension Spool {
+    /// Batch `id` as handed to a connection, with its id in place of its sequence number (tests of what is stored).
+    func content(id: UInt64) throws -> Message.BatchFrame? {
+        guard var frame = try handOff(id: id) else { return nil }
+        frame.sequence = id
+        return frame
+    }
+
+    /// Hands every batch held with an id up to `id` to a connection, in id order, then acknowledges every sequence
+    /// number handed out so far: what sending them and an ACK do.
+    @discardableResult
+    func acknowledge(upTo id: UInt64) throws -> (batches: Int, records: Int) {
+        var highest: UInt64 = 0
+        for entry in entries where entry.id <= id {
+            if let frame = try handOff(id: entry.id) { highest = max(highest, frame.sequence) }
+        }
+        return release(upTo: highest)
     }
 }
 

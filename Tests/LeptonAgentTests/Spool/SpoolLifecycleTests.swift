@@ -45,9 +45,9 @@ import Testing
         await spool.close()
         // An ACK or a reconnect racing with shutdown must find a closed spool, not crash the agent.
         #expect(await spool.release(upTo: 1) == (batches: 0, records: 0))
-        #expect(await spool.drop(sequence: 1, reason: "oversized_batch") == 0)
-        #expect(try await spool.reconcile(highWater: 5) == 0)
-        #expect(await spool.frame(sequence: 1) == nil)
+        #expect(await spool.drop(id: 1, reason: "oversized_batch") == 0)
+        try await spool.skipSequences(past: 5)
+        #expect(try await spool.handOff(id: 1) == nil)
         #expect(await spool.checkpoints(source: "app").isEmpty)
         await #expect(throws: AgentError.self) { try await spool.add(frame, source: "app", policy: .block) }
         #expect(await outcome(of: waiting, within: .seconds(5)) != nil, "close wakes whoever waits for the spool")
@@ -60,7 +60,7 @@ import Testing
         defer { fixture.remove() }
         let spool = try fixture.makeSpool()
         _ = try await spool.add(frame, source: "sensor", policy: .dropOldest)
-        #expect(await spool.frame(sequence: 1) != nil, "batch 1 is sent and pins the oldest segment")
+        #expect(try await spool.content(id: 1) != nil, "batch 1 is sent and pins the oldest segment")
         let before = Self.openFiles(under: fixture.directory.path)
         // A long outage: hundreds of evictions behind the pinned segment.
         for _ in 0..<400 {
@@ -80,7 +80,7 @@ import Testing
         for offset: Int64 in [10, 20, 30] {
             _ = try await spool.add(frame, checkpoint: SpoolTests.checkpoint(offset))
         }
-        await spool.release(upTo: 1)
+        try await spool.acknowledge(upTo: 1)
         await spool.close()
         // Batches 2 and 3 were written but not yet flushed when the power went: their segments come back empty.
         let unsynced = fixture.segmentFiles()
@@ -114,25 +114,89 @@ import Testing
         defer { fixture.remove() }
         let spool = try fixture.makeSpool()
         let blocked = Task { try await spool.add(big) }
-        #expect(try await outcome(of: blocked, within: .seconds(5))?.get() == .spooled(sequence: 1))
+        #expect(try await outcome(of: blocked, within: .seconds(5))?.get() == .spooled(id: 1))
         await spool.close()
     }
 
-    @Test func keptNumberingReleasesRatherThanDropsWhatTheCollectorHolds() async throws {
+    @Test func aRestartAcknowledgesBySequenceNumberWhatWasSentBefore() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
         let first = try fixture.makeSpool()
         _ = try await first.add(try SpoolTests.frame(records: 3))
+        _ = try await first.add(try SpoolTests.frame(records: 5))
+        _ = try await first.add(try SpoolTests.frame(records: 7))
+        #expect(try await first.handOff(id: 3)?.sequence == 1)
+        #expect(try await first.handOff(id: 1)?.sequence == 2)
         await first.close()
-        // The `sent` mark says nothing was sent (a power cut may have lost it), but the `sequence` file is there:
-        // the collector's mark at 1 means batch 1 reached it.
-        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/sent"))
+
+        // The collector committed 1 (batch 3) before the agent stopped: its WELCOME mark releases batch 3 only.
         let metrics = AgentMetrics()
         let second = try fixture.makeSpool(metrics: metrics)
-        #expect(try await second.reconcile(highWater: 1) == 0)
-        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 0)
-        #expect(await SpoolTests.held(second) == [1], "left for the WELCOME release, counted as acknowledged")
+        #expect(await second.release(upTo: 1) == (batches: 1, records: 7))
+        #expect(await SpoolTests.held(second) == [1, 2])
+        #expect(await second.subscribe().held.map(\.sequence) == [2, nil])
+        #expect(metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 7)
         await second.close()
+    }
+
+    @Test func aLostJournalLineSendsTheBatchAgainUnderANewNumberNeverLosesIt() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let first = try fixture.makeSpool()
+        _ = try await first.add(try SpoolTests.frame(records: 3))
+        _ = try await first.add(try SpoolTests.frame(records: 5))
+        #expect(try await first.handOff(id: 1)?.sequence == 1)
+        #expect(try await first.handOff(id: 2)?.sequence == 2)
+        await first.close()
+        // A power cut took the journal's last line and spoiled the one before; a crash cut a new one short.
+        let journal = fixture.directory.file("spool/handoffs")
+        var lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        lines[0] = lines[0].replacingOccurrences(of: " 1 ", with: " 9 ")[...]
+        try (lines[0] + "\n3 2 ab").write(toFile: journal, atomically: true, encoding: .utf8)
+
+        let second = try fixture.makeSpool()
+        #expect(await second.subscribe().held.map(\.sequence) == [nil, nil])
+        let renumbered = try #require(try await second.handOff(id: 1)?.sequence)
+        #expect(renumbered > 2, "never a number the collector may hold for another batch")
+        await second.close()
+        let kept = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(kept.hasSuffix("\n") && !kept.contains("ab\n"), "the cut line is gone before the next is written")
+        #expect(HandoffJournal.parse(String(kept.split(separator: "\n").last!)) == .init(sequence: renumbered, id: 1))
+    }
+
+    @Test func aJournalLineIsTheTextSpoolMdShows() {
+        #expect(HandoffJournal.line(.init(sequence: 1, id: 3)) == "1 3 8fbeedd\n")
+        #expect(HandoffJournal.parse("2 1 3ee5e59") == .init(sequence: 2, id: 1))
+        #expect(HandoffJournal.parse("2 1 3ee5e5a") == nil, "a wrong checksum")
+        #expect(HandoffJournal.parse("0 1 \(String(CRC32C.checksum(Array("0 1".utf8)), radix: 16))") == nil)
+    }
+
+    @Test func aSpoolOfAnEarlierVersionKeepsTheNumbersItsBatchesWereSentUnder() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let first = try fixture.makeSpool()
+        for _ in 1...3 { _ = try await first.add(try SpoolTests.frame()) }
+        await first.close()
+        // Earlier versions numbered batches when spooled (the id was the sequence number) and kept only the highest
+        // number sent, in `spool/sent`; their `sequence` file reserved numbers above every id.
+        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/handoffs"))
+        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/ids"))
+        let sent = try SpoolStateFile(path: fixture.directory.file("spool/sent"))
+        try sent.write("2")
+        sent.close()
+        try "4097\n".write(toFile: fixture.directory.file("sequence"), atomically: true, encoding: .utf8)
+
+        let second = try fixture.makeSpool()
+        #expect(await second.subscribe().held.map(\.sequence) == [1, 2, nil])
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.file("spool/sent")))
+        #expect(try await second.handOff(id: 3)?.sequence == 4097)
+        #expect(try await second.add(try SpoolTests.frame()) == .spooled(id: 4097))
+        await second.close()
+
+        let third = try fixture.makeSpool()
+        #expect(await third.subscribe().held.map(\.sequence) == [1, 2, 4097, nil], "the journal holds them now")
+        await third.close()
     }
 
     /// Descriptors of this process open on files under `directory`.

@@ -96,7 +96,7 @@ import Testing
         #expect(found.count == 1)
         let batch = try #require(found.first)
         #expect(batch.offset == 0)
-        #expect(batch.header.sequence == 77)
+        #expect(batch.header.id == 77)
         #expect(batch.header.records == 5)
         #expect(batch.header.source == "app")
         #expect(batch.header.entrySize == bytes.count)
@@ -125,7 +125,7 @@ import Testing
         let (bytes, offsets) = Self.segment(batches)
         let (found, damage) = Self.scan(bytes)
         #expect(damage.isEmpty)
-        #expect(found.map(\.header.sequence) == batches.map(\.frame.sequence))
+        #expect(found.map(\.header.id) == batches.map(\.frame.sequence))
         #expect(found.map(\.offset) == offsets)
         #expect(found.map(\.header.source) == batches.map(\.source))
         #expect(found.map(\.header.records) == batches.map { Int($0.frame.recordCount) })
@@ -186,7 +186,7 @@ import Testing
         bytes[offsets[1] + middle.headerSize + (position >= 0 ? position : payloadLength + position)] ^= 0xFF
 
         let (found, damage) = Self.scan(bytes)
-        #expect(found.map(\.header.sequence) == [7, 9])
+        #expect(found.map(\.header.id) == [7, 9])
         #expect(found.map(\.offset) == [offsets[0], offsets[2]])
         let lost = Damage(kind: .corrupt, offset: offsets[1], bytes: middle.bytes.count, records: 3, source: "sensor")
         #expect(damage == [lost])
@@ -202,7 +202,7 @@ import Testing
         bytes[offsets[1] + position] ^= 0xFF
 
         let (found, damage) = Self.scan(bytes)
-        #expect(found.map(\.header.sequence) == [7, 9])
+        #expect(found.map(\.header.id) == [7, 9])
         #expect(found.last?.offset == offsets[2])
         #expect(damage == [Damage(kind: .corrupt, offset: offsets[1], bytes: offsets[2] - offsets[1])])
     }
@@ -220,7 +220,7 @@ import Testing
         bytes[SpoolRecordFormat.fixedHeaderSize - 1] = 255
 
         let (found, damage) = Self.scan(bytes)
-        #expect(found.map(\.header.sequence) == [2])
+        #expect(found.map(\.header.id) == [2])
         #expect(damage == [Damage(kind: .corrupt, offset: 0, bytes: offsets[1])])
     }
 
@@ -233,7 +233,7 @@ import Testing
         let kept = last.headerSize + (position >= 0 ? position : last.bytes.count - last.headerSize + position)
 
         let (found, damage) = Self.scan(Array(bytes[..<(offsets[2] + kept)]))
-        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(found.map(\.header.id) == [7, 8])
         #expect(damage == [Damage(kind: .truncated, offset: offsets[2], bytes: kept, records: 1, source: "app")])
     }
 
@@ -244,7 +244,7 @@ import Testing
         let (bytes, offsets) = Self.segment(batches)
 
         let (found, damage) = Self.scan(Array(bytes[..<(offsets[2] + kept)]))
-        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(found.map(\.header.id) == [7, 8])
         #expect(damage == [Damage(kind: .truncated, offset: offsets[2], bytes: kept)])
     }
 
@@ -259,7 +259,7 @@ import Testing
         withUnsafeBytes(of: checksum.bigEndian) { bytes.replaceSubrange(nameEnd..<(nameEnd + 4), with: $0) }
 
         let (found, damage) = Self.scan(bytes)
-        #expect(found.map(\.header.sequence) == [8, 9])
+        #expect(found.map(\.header.id) == [8, 9])
         #expect(damage == [Damage(kind: .corrupt, offset: 0, bytes: offsets[1])])
     }
 
@@ -301,7 +301,7 @@ import Testing
         let second = before.count + batches[0].bytes.count + between.count
 
         let (found, damage) = Self.scan(bytes)
-        #expect(found.map(\.header.sequence) == [7, 8])
+        #expect(found.map(\.header.id) == [7, 8])
         #expect(found.map(\.offset) == [before.count, second])
         #expect(
             damage == [

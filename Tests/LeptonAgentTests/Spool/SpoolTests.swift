@@ -31,7 +31,7 @@ import Testing
     }
 
     static func held(_ spool: Spool) async -> [UInt64] {
-        await spool.subscribe().held.map(\.sequence)
+        await spool.subscribe().held.map(\.id)
     }
 
     static func checkpoint(_ offset: Int64, inode: UInt64 = 7, path: String = "/var/log/app.log") -> TailCheckpoint {
@@ -44,22 +44,46 @@ import Testing
 
     // MARK: - Ported from the in-memory outbox
 
-    @Test func sequenceNumbersKeepRisingAcrossRestarts() async throws {
+    @Test func idsAndSequenceNumbersKeepRisingAcrossRestarts() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
         let batch = try Self.frame()
         let first = try fixture.makeSpool()
-        #expect(try await first.add(batch) == .spooled(sequence: 1))
-        #expect(try await first.add(batch) == .spooled(sequence: 2))
-        #expect(await first.frame(sequence: 2)?.sequence == 2)
+        #expect(try await first.add(batch) == .spooled(id: 1))
+        #expect(try await first.add(batch) == .spooled(id: 2))
+        #expect(try await first.handOff(id: 2)?.sequence == 1, "numbered when first sent")
+        #expect(try await first.handOff(id: 2)?.sequence == 1, "a resend keeps the number")
         await first.close()
 
-        // A new process must never reuse 1 or 2.
+        // A new process must never reuse an id or a sequence number, and a batch sent before keeps its number.
         let second = try fixture.makeSpool()
-        let sequence = try #require(try await second.add(batch).sequence)
-        #expect(sequence > 2)
-        #expect(await Self.held(second) == [1, 2, sequence])
+        let id = try #require(try await second.add(batch).id)
+        #expect(id > 2)
+        #expect(await Self.held(second) == [1, 2, id])
+        #expect(await second.subscribe().held.map(\.sequence) == [nil, 1, nil])
+        #expect(try await second.handOff(id: 2)?.sequence == 1)
+        let next = try #require(try await second.handOff(id: 1)?.sequence)
+        #expect(next > 1)
+        #expect(try await second.handOff(id: id)?.sequence == next + 1)
         await second.close()
+    }
+
+    @Test func anImportantBatchSentFirstIsNumberedFirstAndAcknowledgedAlone() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let metrics = AgentMetrics()
+        let spool = try fixture.makeSpool(metrics: metrics)
+        _ = try await spool.add(Self.frame(records: 1), source: "bulk")
+        _ = try await spool.add(Self.frame(records: 2), source: "bulk")
+        _ = try await spool.add(Self.frame(records: 4), source: "alarm", priority: 10)
+        #expect(try await spool.handOff(id: 3)?.sequence == 1)
+        #expect(try await spool.handOff(id: 1)?.sequence == 2)
+        #expect(await spool.release(upTo: 1) == (batches: 1, records: 4))
+        #expect(await Self.held(spool) == [1, 2])
+        #expect(metrics.sample(#"lepton_agent_records_acknowledged_total{source="alarm"}"#) == 4)
+        #expect(await spool.release(upTo: 2) == (batches: 1, records: 1))
+        #expect(await Self.held(spool) == [2], "a batch never sent is not acknowledged by a higher number")
+        await spool.close()
     }
 
     @Test func releaseFreesRoomForAWaitingBlockAppend() async throws {
@@ -74,10 +98,10 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         #expect(await Self.held(spool) == [1, 2], "the third append waits for room")
 
-        let released = await spool.release(upTo: 1)
+        let released = try await spool.acknowledge(upTo: 1)
         #expect(released.batches == 1 && released.records == 1)
         let result = try #require(await outcome(of: third), "a release that freed a segment wakes the waiting append")
-        #expect(try result.get() == .spooled(sequence: 3))
+        #expect(try result.get() == .spooled(id: 3))
         #expect(await Self.held(spool) == [2, 3])
         await spool.close()
     }
@@ -87,7 +111,7 @@ import Testing
         let fixture = try SpoolFixture(maxBytes: Self.entrySize(batch), segmentBytes: 1)
         defer { fixture.remove() }
         let spool = try fixture.makeSpool()
-        #expect(try await spool.add(batch) == .spooled(sequence: 1))
+        #expect(try await spool.add(batch) == .spooled(id: 1))
         let blocked = Task { try await spool.add(batch) }
         try await Task.sleep(for: .milliseconds(50))
         blocked.cancel()
@@ -95,39 +119,30 @@ import Testing
         #expect(throws: CancellationError.self) { try result.get() }
         #expect(await Self.held(spool) == [1])
 
-        await spool.release(upTo: 1)
+        try await spool.acknowledge(upTo: 1)
         #expect(
-            try await spool.add(batch) == .spooled(sequence: 2),
+            try await spool.add(batch) == .spooled(id: 2),
             "the cancelled append took no sequence number"
         )
         await spool.close()
     }
 
-    @Test func reconcileDropsNeverSentBatchesTheCollectorAlreadyNumbered() async throws {
+    @Test func batchesNeverSentAreNumberedAboveTheCollectorsMark() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
         let metrics = AgentMetrics()
         let spool = try fixture.makeSpool(metrics: metrics)
-        #expect(try await spool.add(Self.frame(records: 3)) == .spooled(sequence: 1))
-        #expect(try await spool.add(Self.frame(records: 5)) == .spooled(sequence: 2))
-        _ = await spool.frame(sequence: 1)  // sent once: a legitimate resend if the collector has it
-        #expect(try await spool.reconcile(highWater: 2) == 5)
-        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 5)
-        #expect(await Self.held(spool) == [1], "batch 2 is dropped, not left to be acknowledged as well")
-        #expect(try await spool.add(Self.frame()) == .spooled(sequence: 3))
-
-        #expect(try await spool.reconcile(highWater: 100) == 1)
-        #expect(metrics.droppedRecords(source: "app", reason: "sequence_reset") == 6)
-        #expect(
-            try await spool.add(Self.frame()) == .spooled(sequence: 101),
-            "numbering continues above the collector's mark"
-        )
-        await spool.release(upTo: 100)
-        #expect(await Self.held(spool) == [101])
-        #expect(
-            metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 3,
-            "dropped records are never counted as acknowledged too"
-        )
+        #expect(try await spool.add(Self.frame(records: 3)) == .spooled(id: 1))
+        #expect(try await spool.add(Self.frame(records: 5)) == .spooled(id: 2))
+        #expect(try await spool.handOff(id: 1)?.sequence == 1)
+        // The collector holds up to 100 (this agent's state directory was lost): numbering continues above it,
+        // and batch 2, never sent, is sent under 101 instead of being taken for a duplicate.
+        try await spool.skipSequences(past: 100)
+        #expect(try await spool.handOff(id: 2)?.sequence == 101)
+        #expect(await spool.release(upTo: 100) == (batches: 1, records: 3))
+        #expect(await Self.held(spool) == [2])
+        #expect(await spool.release(upTo: 101) == (batches: 1, records: 5))
+        #expect(metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 8)
         await spool.close()
     }
 
@@ -145,14 +160,14 @@ import Testing
         let metrics = AgentMetrics()
         let second = try fixture.makeSpool(metrics: metrics)
         let held = await second.subscribe().held
-        #expect(held.map(\.sequence) == [1, 2, 3])
+        #expect(held.map(\.id) == [1, 2, 3])
         #expect(held.map(\.size) == frames.map(\.wireSize))
         #expect(await second.heldBytes == bytes)
         #expect(metrics.sample("lepton_agent_spool_batches") == 3)
         #expect(metrics.sample("lepton_agent_spool_bytes") == Double(bytes))
         for (index, frame) in frames.enumerated() {
             let sequence = UInt64(index + 1)
-            #expect(await second.frame(sequence: sequence) == Self.numbered(frame, sequence))
+            #expect(try await second.content(id: sequence) == Self.numbered(frame, sequence))
         }
         await second.close()
     }
@@ -169,7 +184,7 @@ import Testing
         let oldSize = SpoolFixture.fileSize(old)
 
         let second = try fixture.makeSpool()
-        let sequence = try #require(try await second.add(batch).sequence)
+        let sequence = try #require(try await second.add(batch).id)
         #expect(sequence > 2)
         #expect(fixture.segmentFiles().count == 2)
         #expect(SpoolFixture.fileSize(old) == oldSize, "a segment left by a previous run is never appended to")
@@ -178,23 +193,28 @@ import Testing
         let third = try fixture.makeSpool()
         #expect(await Self.held(third) == [1, 2, sequence])
         for number in [1, 2, sequence] {
-            #expect(await third.frame(sequence: number) == Self.numbered(batch, number))
+            #expect(try await third.content(id: number) == Self.numbered(batch, number))
         }
         await third.close()
     }
 
-    @Test func numberingContinuesAboveRecoveredBatchesWhenTheSequenceFileIsLost() async throws {
+    @Test func numberingContinuesAboveWhatTheSpoolHoldsWhenItsFilesAreLost() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
         let batch = try Self.frame()
         let first = try fixture.makeSpool()
         _ = try await first.add(batch)
         _ = try await first.add(batch)
+        _ = try await first.add(batch)
+        #expect(try await first.handOff(id: 2)?.sequence == 1)
+        #expect(try await first.handOff(id: 1)?.sequence == 2)
         await first.close()
         try FileManager.default.removeItem(atPath: fixture.directory.file("sequence"))
+        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/ids"))
 
         let second = try fixture.makeSpool()
-        #expect(try await second.add(batch) == .spooled(sequence: 3))
+        #expect(try await second.add(batch) == .spooled(id: 4), "ids continue above the batches held")
+        #expect(try await second.handOff(id: 3)?.sequence == 3, "numbers continue above the journal's")
         await second.close()
     }
 
@@ -211,28 +231,28 @@ import Testing
         #expect(fixture.segmentFiles().count == 3)
         #expect(await spool.heldBytes == 7 * size)
 
-        let partial = await spool.release(upTo: 2)
+        let partial = try await spool.acknowledge(upTo: 2)
         #expect(partial.batches == 2 && partial.records == 2)
         #expect(fixture.segmentFiles().count == 3, "the first segment still holds batch 3")
         #expect(await spool.heldBytes == 7 * size)
 
-        await spool.release(upTo: 4)
+        try await spool.acknowledge(upTo: 4)
         let names = fixture.segmentFiles().map { ($0 as NSString).lastPathComponent }
         #expect(names == ["0000000000000001.seg", "0000000000000002.seg"])
         #expect(await spool.heldBytes == 4 * size)
         #expect(metrics.sample("lepton_agent_spool_bytes") == Double(4 * size))
         #expect(await Self.held(spool) == [5, 6, 7])
 
-        await spool.release(upTo: 7)
+        try await spool.acknowledge(upTo: 7)
         #expect(fixture.segmentFiles().isEmpty)
         #expect(await spool.heldBytes == 0)
         #expect(await spool.heldBatches == 0)
         #expect(metrics.sample(#"lepton_agent_records_acknowledged_total{source="app"}"#) == 7)
 
         // The chain goes on in a new segment.
-        #expect(try await spool.add(batch) == .spooled(sequence: 8))
+        #expect(try await spool.add(batch) == .spooled(id: 8))
         #expect(fixture.segmentFiles().count == 1)
-        #expect(await spool.frame(sequence: 8) == Self.numbered(batch, 8))
+        #expect(try await spool.content(id: 8) == Self.numbered(batch, 8))
         await spool.close()
     }
 
@@ -266,7 +286,7 @@ import Testing
         _ = try await first.add(batch, checkpoint: Self.checkpoint(20))
         _ = try await first.add(batch, source: "other", checkpoint: Self.checkpoint(99, inode: 8))
         _ = try await first.add(batch)
-        await first.release(upTo: 4)
+        try await first.acknowledge(upTo: 4)
         #expect(fixture.segmentFiles(of: "app").isEmpty && fixture.segmentFiles(of: "other").isEmpty)
         await first.close()
 

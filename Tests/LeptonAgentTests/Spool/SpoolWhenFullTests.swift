@@ -14,8 +14,8 @@ import Testing
         defer { fixture.remove() }
         let metrics = AgentMetrics()
         let spool = try fixture.makeSpool(metrics: metrics)
-        #expect(try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(sequence: 1))
-        #expect(try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(sequence: 2))
+        #expect(try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(id: 1))
+        #expect(try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(id: 2))
 
         let checkpoint = SpoolTests.checkpoint(40)
         #expect(try await spool.add(three, source: "sensor", policy: .dropNewest, checkpoint: checkpoint) == .dropped)
@@ -25,9 +25,9 @@ import Testing
         // Dropped lines are counted, not read again: the position moves past them.
         #expect(await spool.checkpoints(source: "sensor") == [checkpoint])
 
-        await spool.release(upTo: 1)
+        try await spool.acknowledge(upTo: 1)
         #expect(
-            try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(sequence: 3),
+            try await spool.add(one, source: "sensor", policy: .dropNewest) == .spooled(id: 3),
             "a dropped batch takes no sequence number"
         )
         #expect(metrics.droppedRecords(source: "sensor", reason: "spool_full") == 3)
@@ -48,24 +48,24 @@ import Testing
         }
         func evicted() -> Double { metrics.droppedRecords(source: "sensor", reason: "spool_evicted") }
 
-        #expect(try await add(one) == .spooled(sequence: 1))
-        #expect(try await add(three) == .spooled(sequence: 2))
-        #expect(try await add(one) == .spooled(sequence: 3))
+        #expect(try await add(one) == .spooled(id: 1))
+        #expect(try await add(three) == .spooled(id: 2))
+        #expect(try await add(one) == .spooled(id: 3))
         // Handed to a connection: the collector may hold it, so it must stay until acknowledged.
-        #expect(await spool.frame(sequence: 1) != nil)
+        #expect(try await spool.content(id: 1) != nil)
 
-        #expect(try await add(three) == .spooled(sequence: 4))
+        #expect(try await add(three) == .spooled(id: 4))
         #expect(await SpoolTests.held(spool) == [1, 3, 4], "batch 2, the oldest never sent, made room")
         #expect(evicted() == 3)
-        #expect(await spool.frame(sequence: 2) == nil)
+        #expect(try await spool.content(id: 2) == nil)
 
-        #expect(try await add(one) == .spooled(sequence: 5))
+        #expect(try await add(one) == .spooled(id: 5))
         #expect(await SpoolTests.held(spool) == [1, 4, 5])
         #expect(evicted() == 4)
         #expect(await spool.heldBytes == 2 * small + large)
 
         // Batch 4 is sent too: nothing but the segment being written to is left to evict.
-        #expect(await spool.frame(sequence: 4) != nil)
+        #expect(try await spool.content(id: 4) != nil)
         #expect(try await add(three) == .dropped)
         #expect(await SpoolTests.held(spool) == [1, 4, 5])
         #expect(evicted() == 4)
@@ -82,18 +82,18 @@ import Testing
         defer { fixture.remove() }
         let metrics = AgentMetrics()
         let spool = try fixture.makeSpool(metrics: metrics)
-        #expect(try await spool.add(one, source: "s3", policy: .block) == .spooled(sequence: 1))
-        #expect(try await spool.add(one, source: "s2", policy: .dropOldest) == .spooled(sequence: 2))
-        #expect(try await spool.add(one, source: "s2", policy: .dropOldest) == .spooled(sequence: 3))
-        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(sequence: 4))
+        #expect(try await spool.add(one, source: "s3", policy: .block) == .spooled(id: 1))
+        #expect(try await spool.add(one, source: "s2", policy: .dropOldest) == .spooled(id: 2))
+        #expect(try await spool.add(one, source: "s2", policy: .dropOldest) == .spooled(id: 3))
+        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(id: 4))
 
         // s1 has nothing but the segment it writes to: s2's oldest goes, never the `block` source's.
-        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(sequence: 5))
+        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(id: 5))
         #expect(await SpoolTests.held(spool) == [1, 3, 4, 5])
         #expect(metrics.droppedRecords(source: "s2", reason: "spool_evicted") == 1)
 
         // Now s1 has an older segment of its own, and it goes first.
-        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(sequence: 6))
+        #expect(try await spool.add(one, source: "s1", policy: .dropOldest) == .spooled(id: 6))
         #expect(await SpoolTests.held(spool) == [1, 3, 5, 6])
         #expect(metrics.droppedRecords(source: "s1", reason: "spool_evicted") == 1)
         #expect(metrics.droppedRecords(source: "s2", reason: "spool_evicted") == 1)
@@ -131,13 +131,13 @@ import Testing
         func add(_ source: String) async throws -> Spool.AppendOutcome {
             try await spool.add(one, source: source, policy: .dropOldest, priority: source == "hi" ? 5 : 0)
         }
-        #expect(try await add("hi") == .spooled(sequence: 1))
-        #expect(try await add("hi") == .spooled(sequence: 2))
-        #expect(try await add("lo") == .spooled(sequence: 3))
-        #expect(try await add("lo") == .spooled(sequence: 4))
+        #expect(try await add("hi") == .spooled(id: 1))
+        #expect(try await add("hi") == .spooled(id: 2))
+        #expect(try await add("lo") == .spooled(id: 3))
+        #expect(try await add("lo") == .spooled(id: 4))
 
         // The important source has an older batch of its own, but the less important one's oldest goes.
-        #expect(try await add("hi") == .spooled(sequence: 5))
+        #expect(try await add("hi") == .spooled(id: 5))
         #expect(await SpoolTests.held(spool) == [1, 2, 4, 5])
         #expect(metrics.droppedRecords(source: "lo", reason: "spool_evicted") == 1)
 
