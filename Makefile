@@ -15,7 +15,8 @@
 #                  PostgreSQL server (lepton-bench store)
 #   make bench-fleet  lepton-bench fleet: 1,000 simulated agents against a throttled collector (fairness, weights,
 #                  a 10,000-agent reconnect storm, adaptive fidelity), then the real agent's fidelity ladder
-#                  under a 10x cut (lepton-bench edge-fidelity)
+#                  under a 10x cut (lepton-bench edge-fidelity) and a critical source behind a bulk backlog, with
+#                  and without priority (lepton-bench edge-priority)
 #   make reliability  run the fault tests and regenerate docs/reliability.md from their counts
 #   make soak      the fault tests five times over (SOAK_ROUNDS=5)
 #   make lint      swift format lint --strict
@@ -122,7 +123,7 @@ bench: release
 	WITH_POSTGRES_DURABLE=1 bash scripts/with-postgres.sh sh -c \
 		'$(RELEASE_BIN)/lepton-bench store --postgres "$$LEPTON_TEST_POSTGRES_URL" --writers 4'
 
-# Backpressure with simulated agents against a throttled collector (docs/benchmarks.md, "Backpressure"); ~12 min.
+# Backpressure with simulated agents against a throttled collector (docs/benchmarks.md, "Backpressure"); ~20 min.
 bench-fleet: release
 	$(RELEASE_BIN)/lepton-bench fleet fair --phase 60
 	$(RELEASE_BIN)/lepton-bench fleet weighted --agents 60 --rate 2000 --phase 40
@@ -130,6 +131,8 @@ bench-fleet: release
 	$(RELEASE_BIN)/lepton-bench fleet storm
 	$(RELEASE_BIN)/lepton-bench edge-fidelity
 	$(RELEASE_BIN)/lepton-bench edge-fidelity --capacity 0.01
+	$(RELEASE_BIN)/lepton-bench edge-priority
+	$(RELEASE_BIN)/lepton-bench edge-priority --alarm-priority 0
 
 # The fault-test suites (Tests/LeptonIntegrationTests/Faults); each run records its counts for the report.
 FAULT_SUITES := CollectorKillTests|AgentKillTests|NetworkFaultTests|SpoolDamageTests|SpoolFullTests|StorageFaultTests|CollectorFailoverTests

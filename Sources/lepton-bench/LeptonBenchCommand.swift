@@ -8,6 +8,7 @@ struct LeptonBenchCommand: AsyncParsableCommand {
         subcommands: [
             CodecBenchmark.self, PipelineBenchmark.self, StoreBenchmark.self, FleetBenchmark.self,
             EdgeFidelityBenchmark.self,
+            EdgePriorityBenchmark.self,
         ]
     )
 }

@@ -11,9 +11,10 @@ import LeptonCore
 /// source with the highest `priority`, oldest first among equal priorities. So when credit is short, critical
 /// sources go first; within a source, batches go in the order they were spooled.
 ///
-/// While the collector says it is saturated, the machine also keeps at most ``saturatedWindow`` of the advised
-/// rate in flight (at least one batch), whatever credit it holds: credit banked while the store kept up would
-/// otherwise put a long queue of older, less important batches ahead of every batch that comes later.
+/// Once the collector advises a rate, the machine also keeps at most ``inFlightWindow`` of it in flight (at least
+/// one batch), whatever credit it holds: when the store slows down, credit banked while it kept up would otherwise
+/// put a long queue of older, less important batches ahead of every batch that comes later. (With commits faster
+/// than the window, as when the store keeps up, the cap never binds.)
 public struct ShipperStateMachine: Sendable {
     public enum Action: Hashable, Sendable {
         /// Write this control frame.
@@ -80,7 +81,7 @@ public struct ShipperStateMachine: Sendable {
     private var credit: UInt64 = 0
     /// Bytes written in this session and not yet acknowledged.
     private var inFlightBytes = 0
-    /// While the collector is saturated: the most bytes to keep in flight (its advised rate × ``saturatedWindow``).
+    /// The most bytes to keep in flight: the advised rate × ``inFlightWindow``; nil without advice.
     private var inFlightCap: Int?
     private var maxFrameBytes: Int = .max
     private var acknowledged: UInt64 = 0
@@ -92,8 +93,8 @@ public struct ShipperStateMachine: Sendable {
         var sequence: UInt64?
     }
 
-    /// How much of its advised rate an agent keeps in flight while the collector is saturated.
-    public static let saturatedWindow = Duration.seconds(2)
+    /// How much of its advised rate an agent keeps in flight.
+    public static let inFlightWindow = Duration.seconds(2)
 
     /// Bytes the agent may still send in this session.
     public var availableCredit: UInt64 { credit }
@@ -120,8 +121,10 @@ public struct ShipperStateMachine: Sendable {
         if state == .established && batch.size > maxFrameBytes {
             return [.dropOversized(id: batch.id, size: batch.size)]
         }
-        if batch.sequence != nil {
-            let at = resend.firstIndex { $0.sequence! > batch.sequence! } ?? resend.endIndex
+        if let sequence = batch.sequence {
+            // Usually in order already: look from the back.
+            var at = resend.endIndex
+            while at > resend.startIndex, resend[at - 1].sequence! > sequence { at -= 1 }
             resend.insert(batch, at: at)
         } else {
             waiting[batch.source, default: []].append(batch)
@@ -169,9 +172,9 @@ public struct ShipperStateMachine: Sendable {
             return actions + sendWithinCredit()
         case (.established, .ack(let ack)):
             credit &+= ack.credit
-            let seconds = Double(Self.saturatedWindow.components.seconds)
+            let seconds = Double(Self.inFlightWindow.components.seconds)
             inFlightCap =
-                ack.saturated && ack.advisedBytesPerSecond > 0
+                ack.advisedBytesPerSecond > 0
                 ? Int(clamping: UInt64(Double(ack.advisedBytesPerSecond) * seconds)) : nil
             var actions: [Action] = []
             if ack.sequence > acknowledged {
@@ -237,8 +240,8 @@ public struct ShipperStateMachine: Sendable {
         return best?.source
     }
 
-    /// Whether a batch of `size` bytes may go now: credit covers it, and, while the collector is saturated, it
-    /// keeps the bytes in flight within the cap (a batch alone may always go).
+    /// Whether a batch of `size` bytes may go now: credit covers it, and it keeps the bytes in flight within the cap
+    /// (a batch alone may always go).
     private func mayWrite(_ size: Int) -> Bool {
         guard UInt64(size) <= credit else { return false }
         guard let cap = inFlightCap, !inFlight.isEmpty else { return true }

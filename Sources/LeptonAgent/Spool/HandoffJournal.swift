@@ -1,6 +1,12 @@
 import LeptonCore
 import LeptonRuntime
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,8 +22,10 @@ import Musl
 ///
 /// One line per hand-off, `SEQUENCE ID CRC`, where CRC is the CRC-32C (hex) of `SEQUENCE ID`; a line whose
 /// checksum fails is ignored (its batch would be sent again under a new number: a possible duplicate, never a
-/// loss), and a last line cut short by a crash is cut off at open. Lines of acknowledged batches are dropped when
-/// the file is rewritten, once they outnumber the others.
+/// loss), and a last line cut short by a crash is cut off at open. A line is needed while its batch may still be
+/// found in a segment at the next start (acknowledged batches stay in a segment until all of it is): recovered with
+/// its number, such a batch is released by the collector's high-water mark instead of being sent again. The
+/// others are dropped when the file is rewritten, once they outnumber those needed.
 final class HandoffJournal {
     struct Handoff: Hashable, Sendable {
         var sequence: UInt64
@@ -25,10 +33,11 @@ final class HandoffJournal {
     }
 
     static let name = "handoffs"
-    /// The file is rewritten with only the live hand-offs once it holds this many lines more than them.
+    /// The file is rewritten with only the lines still needed once it holds this many more than them.
     static let compactAfter = 4096
     let directory: String
     let path: String
+    /// -1 after a rewrite whose new file could not be opened: opened again at the next write.
     private var descriptor: Int32
     private var end: Int
     /// Lines in the file.
@@ -36,14 +45,26 @@ final class HandoffJournal {
     /// Whether written since the last fsync.
     private var dirty = false
 
-    /// Opens (or creates) the journal; `found` receives its intact hand-offs, in the order written.
+    /// Opens (or creates) the journal; `found` receives its intact hand-offs, in the order written. Throws when the
+    /// file cannot be read: taking it for empty would send every batch in it again under new numbers.
     init(directory: String, found: inout [Handoff]) throws {
         self.directory = directory
         path = PathText.appending(Self.name, to: directory)
+        // A rewrite cut short by a crash leaves its temporary file behind.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(".\(Self.name).tmp-") { unlink(directory + "/" + name) }
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw AgentError("cannot open \(path): \(SpoolIO.reason())") }
         let size = SpoolIO.fileSize(descriptor) ?? 0
-        let bytes = size > 0 ? SpoolIO.read(from: descriptor, at: 0, count: size) ?? [] : []
+        var bytes: [UInt8] = []
+        if size > 0 {
+            guard let read = SpoolIO.read(from: descriptor, at: 0, count: size) else {
+                let reason = SpoolIO.reason()
+                Glibc.close(descriptor)
+                throw AgentError("cannot read \(path): \(reason)")
+            }
+            bytes = read
+        }
         // A line cut short by a crash: cut it off, or the next line would be appended to it.
         end = (bytes.lastIndex(of: 0x0A) ?? -1) + 1
         if end < size { _ = ftruncate(descriptor, off_t(end)) }
@@ -53,49 +74,57 @@ final class HandoffJournal {
 
     /// Appends a hand-off; flushed to disk first when `sync` is set.
     func record(_ handoff: Handoff, sync: Bool) throws {
+        if descriptor < 0 {
+            descriptor = open(path, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else { throw AgentError("cannot open \(path): \(SpoolIO.reason())") }
+            end = SpoolIO.fileSize(descriptor) ?? 0
+        }
         let line = Array(Self.line(handoff).utf8)
-        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: end) }) else {
+        guard line.withUnsafeBytes({ SpoolIO.write($0, to: descriptor, at: end) }), !sync || fdatasync(descriptor) == 0
+        else {
             let reason = SpoolIO.reason()
             _ = ftruncate(descriptor, off_t(end))
             throw AgentError("cannot write \(path): \(reason)")
         }
         end += line.count
         lines += 1
-        if sync {
-            fdatasync(descriptor)
-        } else {
-            dirty = true
-        }
+        dirty = dirty || !sync
     }
 
-    /// Rewrites the file with `live` only, when acknowledged lines outnumber them (a new file renamed over it, so a
-    /// crash leaves one or the other whole).
-    func compact(keeping live: [Handoff]) throws {
-        guard lines - live.count >= Self.compactAfter, lines > 2 * live.count else { return }
+    /// Whether a rewrite keeping `needed` lines is due: the lines no longer needed number at least ``compactAfter``
+    /// and outnumber the others.
+    func wantsCompaction(keeping needed: Int) -> Bool {
+        lines - needed >= Self.compactAfter && lines > 2 * needed
+    }
+
+    /// Rewrites the file with `needed` only (a new file renamed over it, so a crash leaves one or the other whole).
+    func compact(keeping needed: [Handoff]) throws {
         try AtomicFileWriter.replace(
             directory: directory,
             name: Self.name,
-            contents: live.map(Self.line).joined(),
+            contents: needed.map(Self.line).joined(),
             mode: 0o600
         )
-        let reopened = open(path, O_RDWR | O_CLOEXEC)
-        guard reopened >= 0 else { throw AgentError("cannot open \(path): \(SpoolIO.reason())") }
-        Glibc.close(descriptor)
-        descriptor = reopened
-        end = SpoolIO.fileSize(descriptor) ?? 0
-        lines = live.count
+        // The old descriptor points at the replaced file: never write there again.
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+        lines = needed.count
         dirty = false
+        descriptor = open(path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { throw AgentError("cannot open \(path): \(SpoolIO.reason())") }
+        end = SpoolIO.fileSize(descriptor) ?? 0
     }
 
     func sync() {
-        guard dirty else { return }
+        guard dirty, descriptor >= 0 else { return }
         fdatasync(descriptor)
         dirty = false
     }
 
     func close() {
         sync()
-        Glibc.close(descriptor)
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
     }
 
     static func line(_ handoff: Handoff) -> String {

@@ -1,5 +1,4 @@
 import LeptonCore
-import LeptonRuntime
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -17,27 +16,28 @@ import Musl
 ///
 /// Numbers are reserved in blocks: the end of the current block is written (and fsynced) to the file before any
 /// number of the block is used, so a crash can only skip numbers, never reuse one. The collector keys
-/// exactly-once on (agent, sequence), so reusing a sequence number would lose data.
+/// exactly-once on (agent, sequence), so reusing a sequence number would lose data. The file is a
+/// ``SpoolStateFile``, rewritten in place: reserving needs no new disk block, so sending goes on when the disk is
+/// full. (Versions before it wrote the number alone, as text; such a file is still read.)
+///
+/// A file lost or damaged costs nothing either: the spool moves its allocators past every number it still knows
+/// of (batches held, hand-offs noted, tail checkpoints), and the shipper past the collector's high-water mark
+/// before it sends anything.
 struct SequenceAllocator {
     static let blockSize: UInt64 = 4096
-    private let directory: String
-    private let name: String
+    private let file: SpoolStateFile
     private var next: UInt64
     private var reservedUpTo: UInt64
 
-    /// Opens `directory/name`; without that file, numbering starts at `start`.
+    /// Opens `directory/name`; without a number there, numbering starts at `start`.
     init(directory: String, name: String, start: UInt64 = 1) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        self.directory = directory
-        self.name = name
         let path = PathText.appending(name, to: directory)
-        var first = max(start, 1)
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            guard let value = UInt64(text.trimmingWhitespace) else {
-                throw AgentError("\(path) does not hold a number; remove it only if no batch is pending")
-            }
-            first = value
-        }
+        let existed = FileManager.default.fileExists(atPath: path)
+        let legacy = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { UInt64($0.trimmingWhitespace) }
+        file = try SpoolStateFile(path: path)
+        if !existed { SpoolIO.syncDirectory(directory) }
+        let first = max(file.read().flatMap { UInt64($0) } ?? legacy ?? start, 1)
         next = first
         reservedUpTo = first
     }
@@ -62,11 +62,15 @@ struct SequenceAllocator {
 
     private mutating func reserve(upTo end: UInt64) throws {
         do {
-            try AtomicFileWriter.replace(directory: directory, name: name, contents: "\(end)\n", mode: 0o644)
+            try file.write("\(end)")
         } catch {
-            throw AgentError("cannot persist \(PathText.appending(name, to: directory)): \(error)")
+            throw AgentError("cannot reserve numbers: \(error)")
         }
         reservedUpTo = end
+    }
+
+    func close() {
+        file.close()
     }
 }
 

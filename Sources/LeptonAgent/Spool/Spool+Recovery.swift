@@ -22,8 +22,9 @@ extension Spool {
         var journal: HandoffJournal?
         /// Batches handed to a connection before, in sequence order.
         var handedOff: [HandoffJournal.Handoff] = []
-        /// The highest sequence number the journal names.
+        /// The highest sequence number and the highest id the journal names.
         var highestSequence: UInt64 = 0
+        var highestID: UInt64 = 0
     }
 
     /// Reads every segment left by a previous run: intact batches are held again, damaged bytes are skipped
@@ -49,8 +50,9 @@ extension Spool {
         var found: [HandoffJournal.Handoff] = []
         let journal = try HandoffJournal(directory: root, found: &found)
         recovered.journal = journal
-        try migrateSentMark(root: root, entries: recovered.entries, journal: journal, found: &found)
+        migrateSentMark(root: root, entries: recovered.entries, journal: journal, found: &found, logger: logger)
         recovered.highestSequence = found.map(\.sequence).max() ?? 0
+        recovered.highestID = found.map(\.id).max() ?? 0
         var sequenceOf: [UInt64: UInt64] = [:]
         for handoff in found where sequenceOf[handoff.id] == nil { sequenceOf[handoff.id] = handoff.sequence }
         for index in recovered.entries.indices {
@@ -59,7 +61,14 @@ extension Spool {
         recovered.handedOff = recovered.entries.compactMap { entry in
             entry.sequence.map { HandoffJournal.Handoff(sequence: $0, id: entry.id) }
         }.sorted { $0.sequence < $1.sequence }
-        try journal.compact(keeping: recovered.handedOff)
+        if journal.wantsCompaction(keeping: recovered.handedOff.count) {
+            do {
+                try journal.compact(keeping: recovered.handedOff)
+            } catch {
+                // A full disk, most likely: the lines stay, and the next acknowledgements try again.
+                logger.warning("cannot rewrite the spool hand-off journal", metadata: ["error": "\(error)"])
+            }
+        }
         if !recovered.entries.isEmpty {
             logger.info(
                 "spool recovered",
@@ -69,28 +78,36 @@ extension Spool {
         return recovered
     }
 
-    /// Versions before the hand-off journal numbered batches when they were spooled and kept only `spool/sent`, the
-    /// highest number sent: every batch up to it may have reached the collector under its id, so it keeps that
-    /// number (the batches above it were never sent and get theirs when they are).
+    /// Versions before the hand-off journal numbered batches when they were spooled (the id was the sequence number)
+    /// and kept only `spool/sent`, the highest number sent, written without an fsync. Any batch they left may have
+    /// reached the collector under its id, so each keeps its id as sequence number: resent under it, released by
+    /// the collector's high-water mark if it was stored. `sent` goes once the journal holds them all.
     private static func migrateSentMark(
         root: String,
         entries: [Entry],
         journal: HandoffJournal,
-        found: inout [HandoffJournal.Handoff]
-    ) throws {
+        found: inout [HandoffJournal.Handoff],
+        logger: Logger
+    ) {
         let path = root + "/sent"
         guard FileManager.default.fileExists(atPath: path) else { return }
-        let sent = try SpoolStateFile(path: path)
-        // A damaged mark: assume all were sent, so that none is sent twice under two numbers.
-        let mark = sent.read().flatMap { UInt64($0) } ?? entries.last?.id ?? 0
-        sent.close()
-        for entry in entries where entry.id <= mark {
-            let handoff = HandoffJournal.Handoff(sequence: entry.id, id: entry.id)
-            try journal.record(handoff, sync: false)
-            found.append(handoff)
+        var known = Set(found.map(\.id))
+        do {
+            for entry in entries where !known.contains(entry.id) {
+                let handoff = HandoffJournal.Handoff(sequence: entry.id, id: entry.id)
+                try journal.record(handoff, sync: false)
+                found.append(handoff)
+                known.insert(entry.id)
+            }
+            journal.sync()
+            unlink(path)
+        } catch {
+            // Kept for the next start; the batches keep their numbers in this run all the same.
+            for entry in entries where !known.contains(entry.id) {
+                found.append(HandoffJournal.Handoff(sequence: entry.id, id: entry.id))
+            }
+            logger.warning("cannot take over the spool's sent mark yet", metadata: ["error": "\(error)"])
         }
-        journal.sync()
-        unlink(path)
     }
 
     private static func recoverLog(

@@ -75,8 +75,12 @@ public actor Spool {
 
     var logs: [SpoolLog] = []
     var logIndex: [String: Int] = [:]
-    /// Live batches in id order (the order they were spooled).
-    var entries: Deque<Entry> = []
+    /// Live batches, per source (indexed like `logs`), in id order (the order they were spooled). Per source, because
+    /// batches are sent and acknowledged in order within a source but not across sources: the batch an ACK
+    /// releases is near the front of its source's queue.
+    var queues: [Deque<Entry>] = []
+    /// Live batches in all queues.
+    private(set) var heldBatches = 0
     var totalBytes = 0
     /// Batch ids (`spool/ids`).
     var ids: SequenceAllocator
@@ -85,8 +89,19 @@ public actor Spool {
     let journal: HandoffJournal
     /// Batches handed to a connection and not yet acknowledged, in sequence order.
     var handedOff: Deque<HandoffJournal.Handoff> = []
-    /// Whether the last hand-off could not be noted in the journal (logged once per change of state).
+    /// Hand-offs of batches gone from the spool (acknowledged, dropped) that a restart may still find in their
+    /// segment: their journal lines must stay, so that such a batch is released by the collector's high-water
+    /// mark rather than sent again.
+    private var retained: Deque<Retained> = []
+    private struct Retained {
+        var handoff: HandoffJournal.Handoff
+        var log: Int
+        var ordinal: UInt64
+    }
+    /// Whether the last hand-off could not be noted in the journal, or the journal could not be rewritten (each
+    /// logged once per change of state).
     private var journalFailing = false
+    private var compactionFailing = false
     /// Tasks waiting for room or for the spool to empty; each re-checks after waking.
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var subscriber: AsyncStream<Held>.Continuation?
@@ -118,24 +133,28 @@ public actor Spool {
             logs[index].priority = priorities[logs[index].name] ?? 0
             logIndex[logs[index].name] = index
         }
-        entries = Deque(recovered.entries)
+        queues = Array(repeating: [], count: logs.count)
+        for entry in recovered.entries { queues[entry.log].append(entry) }
+        heldBatches = recovered.entries.count
         totalBytes = recovered.totalBytes
         journal = recovered.journal!
         handedOff = Deque(recovered.handedOff)
         sequences = try SequenceAllocator(directory: stateDirectory, name: "sequence")
         try sequences.skip(past: recovered.highestSequence)
-        // Ids before this version were the sequence numbers: a new install of `ids` starts above them.
+        // Ids before this version were the sequence numbers: a new install of `ids` starts above them. Whatever the
+        // file says, ids continue above every id the spool still knows of: a batch held, a hand-off noted (an
+        // acknowledged batch's line may outlive it), a tail checkpoint (compared by id).
         ids = try SequenceAllocator(directory: configuration.directory, name: "ids", start: sequences.peek)
-        if let newest = recovered.entries.last?.id { try ids.skip(past: newest) }
+        let checkpointed = logs.flatMap { $0.latestCheckpoints.entries.values.map(\.sequence) }
+        try ids.skip(past: max(recovered.entries.last?.id ?? 0, recovered.highestID, checkpointed.max() ?? 0))
         metrics.spoolBytes.set(Int64(totalBytes))
-        metrics.spoolBatches.set(Int64(entries.count))
+        metrics.spoolBatches.set(Int64(heldBatches))
     }
 
     var heldBytes: Int { totalBytes }
     /// BATCH payload bytes of the batches the collector acknowledged since the spool opened: the rate the backlog
     /// really drains at.
     private(set) var acknowledgedBytes: UInt64 = 0
-    var heldBatches: Int { entries.count }
 
     /// The tail positions to resume `source` from, one per path it followed: the newest spooled, dropped on
     /// purpose or saved.
@@ -237,7 +256,8 @@ public actor Spool {
             records: Int(numbered.recordCount),
             checkpoints: checkpoints
         )
-        entries.append(entry)
+        queues[log].append(entry)
+        heldBatches += 1
         updateGauges()
         subscriber?.yield(held(entry))
         return .spooled(id: entry.id)
@@ -261,7 +281,7 @@ public actor Spool {
         subscriber?.finish()
         let (stream, continuation) = AsyncStream<Held>.makeStream()
         subscriber = continuation
-        return (entries.map(held), stream)
+        return (queues.joined().sorted { $0.id < $1.id }.map(held), stream)
     }
 
     private func held(_ entry: Entry) -> Held {
@@ -284,8 +304,8 @@ public actor Spool {
     /// longer held (acknowledged or evicted meanwhile) or its bytes turned out damaged (dropped and counted).
     /// Throws when no sequence number can be reserved (`state_dir/sequence` cannot be written).
     func handOff(id: UInt64) throws -> Message.BatchFrame? {
-        guard !closed, let index = position(of: id) else { return nil }
-        let entry = entries[index]
+        guard !closed, let (queue, index) = position(of: id) else { return nil }
+        let entry = queues[queue][index]
         let log = logs[entry.log]
         guard let segment = log.index(of: entry.ordinal),
             let bytes = Self.read(
@@ -295,7 +315,7 @@ public actor Spool {
                 count: entry.size
             )
         else {
-            damaged(at: index, detail: "cannot read back")
+            damaged(queue, at: index, detail: "cannot read back")
             return nil
         }
         let decoded: ([TailCheckpoint], Message.BatchFrame)? = bytes.withUnsafeBytes { raw in
@@ -308,15 +328,15 @@ public actor Spool {
             )
         }
         guard var frame = decoded?.1 else {
-            damaged(at: index, detail: "checksum mismatch")
+            damaged(queue, at: index, detail: "checksum mismatch")
             return nil
         }
-        if let sequence = entries[index].sequence {
+        if let sequence = entry.sequence {
             frame.sequence = sequence
             return frame
         }
         let handoff = HandoffJournal.Handoff(sequence: try sequences.allocate(), id: id)
-        entries[index].sequence = handoff.sequence
+        queues[queue][index].sequence = handoff.sequence
         handedOff.append(handoff)
         do {
             try journal.record(handoff, sync: configuration.fsync == .always)
@@ -354,10 +374,11 @@ public actor Spool {
         var records = 0
         var touched = Set<Int>()
         while let handoff = handedOff.first, handoff.sequence <= sequence {
-            handedOff.removeFirst()
-            guard let index = position(of: handoff.id) else { continue }
-            let first = entries.remove(at: index)
-            forget(first)
+            guard let (queue, index) = position(of: handoff.id) else {
+                handedOff.removeFirst()
+                continue
+            }
+            let first = remove(queue, at: index)
             touched.insert(first.log)
             batches += 1
             records += first.records
@@ -365,20 +386,43 @@ public actor Spool {
             metrics.acknowledged(first.records, source: logs[first.log].name)
         }
         guard batches > 0 else { return (0, 0) }
-        do {
-            try journal.compact(keeping: Array(handedOff))
-        } catch {
-            logger.warning("cannot rewrite the spool hand-off journal; retrying later", metadata: ["error": "\(error)"])
-        }
         reclaim(touched)
+        compactJournal()
         return (batches, records)
+    }
+
+    /// Rewrites the hand-off journal without the lines no longer needed, once they outnumber the others: the lines
+    /// of batches not yet acknowledged, and those of batches gone whose segment is still there.
+    private func compactJournal() {
+        guard journal.wantsCompaction(keeping: handedOff.count) else { return }
+        retained.removeAll { retained in
+            guard let segment = logs[retained.log].index(of: retained.ordinal) else { return true }
+            return logs[retained.log].segments[segment].bytes == 0
+        }
+        guard journal.wantsCompaction(keeping: handedOff.count + retained.count) else { return }
+        do {
+            try journal.compact(
+                keeping: (Array(handedOff) + retained.map(\.handoff)).sorted { $0.sequence < $1.sequence }
+            )
+            if compactionFailing {
+                compactionFailing = false
+                logger.info("spool hand-off journal rewritten again")
+            }
+        } catch {
+            if !compactionFailing {
+                compactionFailing = true
+                logger.warning(
+                    "cannot rewrite the spool hand-off journal; retrying later",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+        }
     }
 
     /// Drops one batch that can never be delivered, counting its records under `reason`; returns how many.
     func drop(id: UInt64, reason: String) -> Int {
-        guard !closed, let index = position(of: id) else { return 0 }
-        let entry = entries.remove(at: index)
-        forget(entry)
+        guard !closed, let (queue, index) = position(of: id) else { return 0 }
+        let entry = remove(queue, at: index)
         metrics.dropped(entry.records, source: logs[entry.log].name, reason: reason)
         reclaim([entry.log])
         return entry.records
@@ -395,7 +439,7 @@ public actor Spool {
     func pendingRecords() -> [String: Int] {
         guard !closed else { return [:] }
         var pending: [String: Int] = [:]
-        for entry in entries {
+        for entry in queues.joined() {
             pending[logs[entry.log].name, default: 0] += entry.records
         }
         return pending
@@ -421,6 +465,8 @@ public actor Spool {
         for log in logs { log.closeFiles() }
         logs.removeAll()
         journal.close()
+        ids.close()
+        sequences.close()
         subscriber?.finish()
         subscriber = nil
         wakeWaiters()
@@ -431,10 +477,10 @@ public actor Spool {
     /// closed first.
     @discardableResult
     func waitUntilEmpty() async -> Bool {
-        while !entries.isEmpty && !Task.isCancelled && !closed {
+        while heldBatches > 0 && !Task.isCancelled && !closed {
             await waitForChange()
         }
-        return entries.isEmpty && !closed
+        return heldBatches == 0 && !closed
     }
 
     // MARK: - Internals
@@ -447,31 +493,52 @@ public actor Spool {
         }
         let directory = configuration.directory + "/source-" + source
         logs.append(try SpoolLog(name: source, directory: directory, policy: policy))
+        queues.append([])
         logs[logs.count - 1].priority = priority
         logIndex[source] = logs.count - 1
         return logs.count - 1
     }
 
-    func position(of id: UInt64) -> Int? {
-        var low = entries.startIndex
-        var high = entries.endIndex
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].id < id { low = middle + 1 } else { high = middle }
+    /// Where batch `id` is: its source's queue and its index there.
+    func position(of id: UInt64) -> (queue: Int, index: Int)? {
+        for (queue, entries) in queues.enumerated() {
+            guard let first = entries.first, let last = entries.last, first.id <= id, id <= last.id else { continue }
+            var low = entries.startIndex
+            var high = entries.endIndex
+            while low < high {
+                let middle = (low + high) / 2
+                if entries[middle].id < id { low = middle + 1 } else { high = middle }
+            }
+            if low < entries.endIndex && entries[low].id == id { return (queue, low) }
         }
-        return low < entries.endIndex && entries[low].id == id ? low : nil
+        return nil
     }
 
-    /// Takes a removed entry (acknowledged, dropped or damaged) out of its segment's live count; its tail position
-    /// may now be saved, since the collector holds its lines or they were given up on purpose.
-    private func forget(_ entry: Entry) {
-        if entry.sequence != nil, let index = handedOff.firstIndex(where: { $0.id == entry.id }) {
-            handedOff.remove(at: index)
+    /// Takes a batch out of the spool (acknowledged, dropped or found damaged): out of its segment's live count, and
+    /// its tail position may now be saved, since the collector holds its lines or they were given up on purpose. A
+    /// batch that was handed to a connection keeps its journal line while its segment is there.
+    private func remove(_ queue: Int, at index: Int) -> Entry {
+        let entry = queues[queue].remove(at: index)
+        heldBatches -= 1
+        if let sequence = entry.sequence {
+            if handedOff.first?.id == entry.id {
+                handedOff.removeFirst()
+            } else if let handed = handedOff.firstIndex(where: { $0.id == entry.id }) {
+                handedOff.remove(at: handed)
+            }
+            retained.append(
+                Retained(
+                    handoff: HandoffJournal.Handoff(sequence: sequence, id: entry.id),
+                    log: entry.log,
+                    ordinal: entry.ordinal
+                )
+            )
         }
         if let segment = logs[entry.log].index(of: entry.ordinal) {
             logs[entry.log].segments[segment].live -= 1
         }
         logs[entry.log].noteReleased(entry.checkpoints, sequence: entry.id)
+        return entry
     }
 
     func reclaim(_ touched: Set<Int>) {
@@ -494,9 +561,8 @@ public actor Spool {
         wakeWaiters()
     }
 
-    private func damaged(at index: Int, detail: String) {
-        let entry = entries.remove(at: index)
-        forget(entry)
+    private func damaged(_ queue: Int, at index: Int, detail: String) {
+        let entry = remove(queue, at: index)
         let log = logs[entry.log]
         metrics.spoolDamage(kind: "corrupt").increment()
         metrics.spoolDamagedBytes.increment(by: Int64(entry.size))
@@ -528,14 +594,11 @@ public actor Spool {
         for log in candidates {
             // The segment being appended to stays; a segment with a batch that may have been sent stays too.
             for segment in logs[log].segments.dropLast() where segment.live > 0 {
-                let members = entries.indices.filter {
-                    entries[$0].log == log && entries[$0].ordinal == segment.ordinal
-                }
-                guard members.allSatisfy({ entries[$0].sequence == nil }) else { continue }
+                let members = queues[log].indices.filter { queues[log][$0].ordinal == segment.ordinal }
+                guard members.allSatisfy({ queues[log][$0].sequence == nil }) else { continue }
                 var records = 0
                 for index in members.reversed() {
-                    records += entries[index].records
-                    forget(entries.remove(at: index))
+                    records += remove(log, at: index).records
                 }
                 metrics.dropped(records, source: logs[log].name, reason: "spool_evicted")
                 logger.warning(
@@ -551,7 +614,7 @@ public actor Spool {
 
     private func updateGauges() {
         metrics.spoolBytes.set(Int64(totalBytes))
-        metrics.spoolBatches.set(Int64(entries.count))
+        metrics.spoolBatches.set(Int64(heldBatches))
     }
 
     /// Suspends until batches are released or the task is cancelled.

@@ -65,8 +65,16 @@ struct SpoolLog {
         return directory + "/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + ".seg"
     }
 
+    /// The index of the segment `ordinal` in `segments` (ordinals rise along the chain, with gaps where segments
+    /// were found missing).
     func index(of ordinal: UInt64) -> Int? {
-        segments.firstIndex { $0.ordinal == ordinal }
+        var low = segments.startIndex
+        var high = segments.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if segments[middle].ordinal < ordinal { low = middle + 1 } else { high = middle }
+        }
+        return low < segments.endIndex && segments[low].ordinal == ordinal ? low : nil
     }
 
     /// Opens a new segment to append to.

@@ -173,7 +173,7 @@ import Testing
         #expect(machine.received(.error(invalid)) == [.dropRejected(id: 3), .close(.remoteError(invalid))])
     }
 
-    @Test func aSaturatedCollectorGetsAtMostTwoSecondsOfTheAdvisedRateInFlight() {
+    @Test func atMostTwoSecondsOfTheAdvisedRateAreInFlight() {
         var machine = ShipperStateMachine(agentID: "a")
         _ = machine.connected()
         _ = machine.received(Self.welcome(credit: 10_000))
@@ -181,28 +181,21 @@ import Testing
             #expect(machine.enqueue(Self.batch(id, size: 100)) == [.sendBatch(id: id)])
             machine.sent(id: id, sequence: id)
         }
-        func ack(_ sequence: UInt64, saturated: Bool) -> Message {
-            .ack(
-                Message.Ack(
-                    sequence: sequence,
-                    credit: 100,
-                    advisedBytesPerSecond: 100,
-                    adviceFlags: saturated ? Message.Ack.saturatedFlag : 0
-                )
-            )
+        func ack(_ sequence: UInt64, advised: UInt64) -> Message {
+            .ack(Message.Ack(sequence: sequence, credit: 100, advisedBytesPerSecond: advised))
         }
-        // Saturated at 100 B/s: 200 bytes in flight at most, though the credit would cover far more.
-        #expect(machine.received(ack(1, saturated: true)) == [.release(upTo: 1)])
+        // Advised 100 B/s: 200 bytes in flight at most, though the credit would cover far more.
+        #expect(machine.received(ack(1, advised: 100)) == [.release(upTo: 1)])
         #expect(machine.enqueue(Self.batch(6, size: 100)).isEmpty)
         #expect(machine.enqueue(Self.batch(7, size: 100, source: 1, priority: 9)).isEmpty)
-        #expect(machine.received(ack(3, saturated: true)) == [.release(upTo: 3)], "two batches still in flight")
+        #expect(machine.received(ack(3, advised: 100)) == [.release(upTo: 3)], "two batches still in flight")
         #expect(
-            machine.received(ack(4, saturated: true)) == [.release(upTo: 4), .sendBatch(id: 7)],
+            machine.received(ack(4, advised: 100)) == [.release(upTo: 4), .sendBatch(id: 7)],
             "room for one: the important one"
         )
         machine.sent(id: 7, sequence: 6)
-        // No longer saturated: the credit alone counts again.
-        #expect(machine.received(ack(5, saturated: false)) == [.release(upTo: 5), .sendBatch(id: 6)])
+        // Without advice, the credit alone counts again.
+        #expect(machine.received(ack(5, advised: 0)) == [.release(upTo: 5), .sendBatch(id: 6)])
     }
 
     @Test func aBatchIsEnqueuedOnce() {

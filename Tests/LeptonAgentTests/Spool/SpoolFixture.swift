@@ -129,7 +129,7 @@ extension Spool {
     @discardableResult
     func acknowledge(upTo id: UInt64) throws -> (batches: Int, records: Int) {
         var highest: UInt64 = 0
-        for entry in entries where entry.id <= id {
+        for entry in queues.joined().sorted(by: { $0.id < $1.id }) where entry.id <= id {
             if let frame = try handOff(id: entry.id) { highest = max(highest, frame.sequence) }
         }
         return release(upTo: highest)

@@ -165,6 +165,51 @@ import Testing
         #expect(HandoffJournal.parse(String(kept.split(separator: "\n").last!)) == .init(sequence: renumbered, id: 1))
     }
 
+    @Test func anAcknowledgedBatchStillInItsSegmentKeepsItsJournalLine() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let first = try fixture.makeSpool()
+        _ = try await first.add(try SpoolTests.frame(records: 3))
+        _ = try await first.add(try SpoolTests.frame(records: 5))
+        #expect(try await first.handOff(id: 1)?.sequence == 1)
+        #expect(await first.release(upTo: 1) == (batches: 1, records: 3))
+        // Enough traffic on another source for the journal to be rewritten without the lines no longer needed.
+        for _ in 0..<(HandoffJournal.compactAfter + 100) {
+            let id = try #require(try await first.add(try SpoolTests.frame(), source: "other").id)
+            let sequence = try #require(try await first.handOff(id: id)?.sequence)
+            await first.release(upTo: sequence)
+        }
+        await first.close()
+        let lines = try String(contentsOfFile: fixture.directory.file("spool/handoffs"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count < 200, "rewritten: \(lines.count) lines")
+
+        // Batch 1 is still in its segment (batch 2 keeps it): found again, with its number, so the collector's mark
+        // releases it instead of a second copy being sent.
+        let second = try fixture.makeSpool()
+        #expect(await second.subscribe().held.map(\.sequence) == [1, nil])
+        #expect(await second.release(upTo: 1) == (batches: 1, records: 3))
+        await second.close()
+    }
+
+    @Test func idsContinueAboveAnAcknowledgedBatchTheJournalStillNames() async throws {
+        let fixture = try SpoolFixture()
+        defer { fixture.remove() }
+        let first = try fixture.makeSpool()
+        for _ in 1...3 { _ = try await first.add(try SpoolTests.frame()) }
+        #expect(try await first.handOff(id: 3)?.sequence == 1)
+        await first.release(upTo: 1)
+        await first.close()
+        try FileManager.default.removeItem(atPath: fixture.directory.file("sequence"))
+        try FileManager.default.removeItem(atPath: fixture.directory.file("spool/ids"))
+
+        // Id 3 again would take batch 3's line, and be released unsent at the next start.
+        let second = try fixture.makeSpool()
+        #expect(try await second.add(try SpoolTests.frame()) == .spooled(id: 4))
+        #expect(await second.subscribe().held.map(\.sequence) == [nil, nil, 1, nil])
+        await second.close()
+    }
+
     @Test func aJournalLineIsTheTextSpoolMdShows() {
         #expect(HandoffJournal.line(.init(sequence: 1, id: 3)) == "1 3 8fbeedd\n")
         #expect(HandoffJournal.parse("2 1 3ee5e59") == .init(sequence: 2, id: 1))
@@ -172,14 +217,15 @@ import Testing
         #expect(HandoffJournal.parse("0 1 \(String(CRC32C.checksum(Array("0 1".utf8)), radix: 16))") == nil)
     }
 
-    @Test func aSpoolOfAnEarlierVersionKeepsTheNumbersItsBatchesWereSentUnder() async throws {
+    @Test func aSpoolOfAnEarlierVersionKeepsTheNumbersItsBatchesMayHaveBeenSentUnder() async throws {
         let fixture = try SpoolFixture()
         defer { fixture.remove() }
         let first = try fixture.makeSpool()
         for _ in 1...3 { _ = try await first.add(try SpoolTests.frame()) }
         await first.close()
-        // Earlier versions numbered batches when spooled (the id was the sequence number) and kept only the highest
-        // number sent, in `spool/sent`; their `sequence` file reserved numbers above every id.
+        // Earlier versions numbered batches when spooled (the id was the sequence number) and kept the highest number
+        // sent in `spool/sent`, without an fsync: any batch may have been sent; their `sequence` file (the number
+        // alone, as text) reserved numbers above every id.
         try FileManager.default.removeItem(atPath: fixture.directory.file("spool/handoffs"))
         try FileManager.default.removeItem(atPath: fixture.directory.file("spool/ids"))
         let sent = try SpoolStateFile(path: fixture.directory.file("spool/sent"))
@@ -188,14 +234,15 @@ import Testing
         try "4097\n".write(toFile: fixture.directory.file("sequence"), atomically: true, encoding: .utf8)
 
         let second = try fixture.makeSpool()
-        #expect(await second.subscribe().held.map(\.sequence) == [1, 2, nil])
+        #expect(await second.subscribe().held.map(\.sequence) == [1, 2, 3])
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.file("spool/sent")))
-        #expect(try await second.handOff(id: 3)?.sequence == 4097)
+        #expect(try await second.handOff(id: 3)?.sequence == 3)
         #expect(try await second.add(try SpoolTests.frame()) == .spooled(id: 4097))
+        #expect(try await second.handOff(id: 4097)?.sequence == 4097)
         await second.close()
 
         let third = try fixture.makeSpool()
-        #expect(await third.subscribe().held.map(\.sequence) == [1, 2, 4097, nil], "the journal holds them now")
+        #expect(await third.subscribe().held.map(\.sequence) == [1, 2, 3, 4097], "the journal holds them now")
         await third.close()
     }
 

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import LeptonCollector
+import LeptonCore
+import LeptonTestSupport
+
+/// `lepton-bench edge-priority`: a critical source behind a growing bulk backlog, against a store cut to a tenth
+/// (`--capacity`) of the demand.
+///
+/// One `Agent` (the library the executable runs) reads InfluxDB lines of random-walk sensors from a pipe (the bulk,
+/// priority 0, no fidelity ladder, so its backlog grows) and runs `echo 1` five times a second (the alarm, priority
+/// `--alarm-priority`). The collector in this process keeps its default limits (a 16 MiB credit window). Every
+/// second of the cut, the report samples how old the newest stored record of each is: how long a record waits
+/// between being read and being stored. Run it with `--alarm-priority 0` to see the same without priorities.
+struct EdgePriorityBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edge-priority",
+        abstract: "A critical source behind a bulk backlog under a cut store: how long its records wait.",
+        discussion: "Prints a Markdown report on standard output and progress on standard error."
+    )
+
+    @Option(name: .long, help: "Bulk sensors (random walks), one stream each (default 20).")
+    var sensors = 20
+
+    @Option(name: .long, help: "Values per second per bulk sensor (default 250).")
+    var rate = 250
+
+    @Option(name: .long, help: "Seconds at full capacity before the cut (default 20).")
+    var warmup = 20
+
+    @Option(name: .long, help: "Seconds the store is cut (default 60).")
+    var cut = 60
+
+    @Option(name: .long, help: "What the store takes during the cut, as a fraction of the demand (default 0.1).")
+    var capacity = 0.1
+
+    @Option(name: .long, help: "The alarm source's priority; the bulk source has 0 (default 10).")
+    var alarmPriority = 10
+
+    static let agentID = "edge-priority"
+
+    func validate() throws {
+        if sensors < 1 || sensors > 1000 { throw ValidationError("--sensors must be 1 to 1000") }
+        if rate < 1 || rate > 10_000 { throw ValidationError("--rate must be 1 to 10000") }
+        if warmup < 5 || cut < 10 { throw ValidationError("--warmup must be at least 5 s and --cut at least 10 s") }
+        if capacity <= 0 || capacity >= 1 { throw ValidationError("--capacity must be between 0 and 1") }
+        if !(-1000...1000).contains(alarmPriority) { throw ValidationError("--alarm-priority must be -1000 to 1000") }
+    }
+
+    func run() async throws {
+        MachineDescription.warnIfDebugBuild()
+        let directory = try TemporaryDirectory(prefix: "lepton-edge-priority")
+        defer { directory.remove() }
+        let pki = try TestPKI(directory: directory.file("pki"), agents: [Self.agentID])
+        let database = directory.file("lepton.db")
+        let throttled = ThrottledSink(try SQLiteSink(path: database), bytesPerSecond: 1 << 30)
+        let collector = try await CollectorHarness(
+            pki: pki,
+            databasePath: database,
+            sink: throttled,
+            logger: testLogger("collector")
+        )
+        let configPath = directory.file("agent.yaml")
+        try agentYAML(pki: pki, port: collector.agentPort, state: directory.file("agent"))
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try AgentConfig.load(path: configPath)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ValidationError("pipe() failed: errno \(errno)") }
+        let agent = try AgentHarness(config: config, standardInput: fds[0])
+        let generator = SensorGenerator(sensors: sensors, rate: rate, descriptor: fds[1])
+        let writer = Task { await generator.run() }
+        let store = try SQLiteSink(path: database)
+        var newest: [String: Int64] = [:]
+        /// Seconds since the newest stored record of `stream` was read.
+        func age(_ stream: String) async throws -> Double? {
+            let now = wallClockNanoseconds()
+            let records = try await store.query(
+                agent: Self.agentID,
+                stream: stream,
+                from: newest[stream] ?? now - 600_000_000_000,
+                to: nil,
+                limit: Int.max
+            )
+            if let latest = records.map(\.timestamp).max() { newest[stream] = max(newest[stream] ?? 0, latest) }
+            return newest[stream].map { Double(now - $0) / 1e9 }
+        }
+
+        let start = ContinuousClock.now
+        func elapsed() -> String { String(format: "%.0f s", (ContinuousClock.now - start).inSeconds) }
+        progress("warm-up at full capacity, \(warmup) s")
+        try await Task.sleep(for: .seconds(warmup))
+        let demand = Double(ThrottledSink.size(generator.sampleRecords())) * Double(rate)
+        throttled.setBytesPerSecond(max(1, Int(demand * capacity)))
+        progress("\(elapsed()): store cut to \(capacity) of the demand (\(Int(demand * capacity)) B/s) for \(cut) s")
+        var alarmAges: [Double] = []
+        var bulkAges: [Double] = []
+        for second in 0..<cut {
+            try await Task.sleep(for: .seconds(1))
+            let alarm = try await age("alarm") ?? .infinity
+            let bulk = try await age(SensorGenerator.stream(0)) ?? .infinity
+            // The second half of the cut: the credit banked before it is spent, the backlog has built up.
+            if second >= cut / 2 {
+                alarmAges.append(alarm)
+                bulkAges.append(bulk)
+            }
+            if second % 10 == 9 {
+                progress(String(format: "%@: newest stored alarm %.1f s old, bulk %.1f s old", elapsed(), alarm, bulk))
+            }
+        }
+        let heldAtEnd = Int(agent.metrics().sum("lepton_agent_spool_batches"))
+        throttled.setBytesPerSecond(Int(demand * 2))
+        let restoredAt = ContinuousClock.now
+        progress("\(elapsed()): capacity back at twice the demand")
+        writer.cancel()
+        await writer.value
+        close(fds[1])
+        var drained: Double?
+        for _ in 0..<600 where drained == nil {
+            try await Task.sleep(for: .seconds(1))
+            if agent.metrics().sum("lepton_agent_spool_batches") == 0 {
+                drained = (ContinuousClock.now - restoredAt).inSeconds
+            }
+        }
+        progress("\(elapsed()): spool drained after \(drained.map { String(format: "%.0f s", $0) } ?? "—")")
+        try await agent.stop()
+        let metrics = agent.metrics()
+        try await collector.stop()
+        close(fds[0])
+
+        var stored: [String: Int] = [:]
+        for stream in try await StoredRecords.streams(database: database, agent: Self.agentID) {
+            let count = try await StoredRecords.records(database: database, agent: Self.agentID, stream: stream).count
+            stored[stream == "alarm" ? "alarm" : "sensors", default: 0] += count
+        }
+        print(
+            ReportText.document(
+                title: "# lepton-bench edge-priority",
+                header: ReportText.header(
+                    machine: .current(),
+                    details: "one agent: bulk \(sensors) sensors × \(rate) values/s (InfluxDB lines on stdin, "
+                        + "priority 0), alarm `echo 1` every 200 ms (priority \(alarmPriority)); collector "
+                        + "in-process with default limits, SQLite store throttled to \(capacity) of the demand for "
+                        + "\(cut) s, then twice the demand"
+                ),
+                sections: [
+                    waits(alarm: alarmAges, bulk: bulkAges, held: heldAtEnd, drained: drained),
+                    accounting(metrics: metrics, stored: stored),
+                ]
+            )
+        )
+    }
+
+    func agentYAML(pki: TestPKI, port: Int, state: String) -> String {
+        let tls = pki.agentTLS(Self.agentID)
+        return """
+            agent: { id: \(Self.agentID), state_dir: \(state) }
+            collector:
+              address: 127.0.0.1:\(port)
+              tls: { ca: \(tls.ca), cert: \(tls.cert), key: \(tls.key) }
+            sources:
+              - type: stdin
+                name: sensors
+                parser: influx
+              - type: exec
+                name: alarm
+                command: [echo, "1"]
+                interval: 200ms
+                parser: number
+                priority: \(alarmPriority)
+            batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
+            spool: { max_bytes: 512MiB, segment_bytes: 4MiB }
+            log: { level: warning }
+
+            """
+    }
+
+    func waits(alarm: [Double], bulk: [Double], held: Int, drained: Double?) -> [String] {
+        func seconds(_ values: [Double], _ quantile: Double) -> String {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return "–" }
+            return String(format: "%.1f s", sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))])
+        }
+        return [
+            ReportText.row(["age of the newest stored record, second half of the cut", "alarm", "bulk"]),
+            ReportText.row(["---", "---:", "---:"]),
+            ReportText.row(["median", seconds(alarm, 0.5), seconds(bulk, 0.5)]),
+            ReportText.row(["max", seconds(alarm, 1), seconds(bulk, 1)]),
+            ReportText.row(["at the end of the cut", seconds(alarm.suffix(1), 0), seconds(bulk.suffix(1), 0)]),
+            "",
+            ReportText.row(["after the cut", "value"]),
+            ReportText.row(["---", "---:"]),
+            ReportText.row(["batches in the spool at the end of the cut", ReportText.grouped(held)]),
+            ReportText.row([
+                "spool drained after the capacity returned", drained.map { String(format: "%.0f s", $0) } ?? "no",
+            ]),
+        ]
+    }
+
+    func accounting(metrics: PrometheusText, stored: [String: Int]) -> [String] {
+        var rows = [
+            ReportText.row(["records", "alarm", "bulk"]),
+            ReportText.row(["---", "---:", "---:"]),
+        ]
+        for (label, name) in [
+            ("produced", "lepton_agent_records_total"),
+            ("acknowledged", "lepton_agent_records_acknowledged_total"),
+            ("dropped, counted", "lepton_agent_records_dropped_total"),
+        ] {
+            rows.append(
+                ReportText.row(
+                    [label]
+                        + ["alarm", "sensors"].map { ReportText.grouped(Int(metrics.sum(name, where: ["source": $0]))) }
+                )
+            )
+        }
+        rows.append(
+            ReportText.row([
+                "stored", ReportText.grouped(stored["alarm"] ?? 0), ReportText.grouped(stored["sensors"] ?? 0),
+            ])
+        )
+        return rows
+    }
+
+    func progress(_ line: String) {
+        FileHandle.standardError.write(Data("edge-priority: \(line)\n".utf8))
+    }
+}
