@@ -7,7 +7,7 @@ import Testing
 /// A real agent with a bulk source and a critical one against a collector (default limits: a credit window of
 /// 16 MiB) whose store takes a fifth of what the agent produces: the critical source's batches, spooled behind a
 /// growing backlog of bulk ones, are sent first and stored within seconds while the bulk backlog waits (the agent
-/// keeps two seconds of its advised rate in flight, whatever credit it banked);
+/// keeps its batches from queueing at the collector, whatever credit it banked);
 /// once the store has room, everything is stored exactly once (batches numbered when sent, not when spooled) or
 /// counted.
 @Suite(.serialized) struct PriorityTests {

@@ -11,10 +11,15 @@ import LeptonCore
 /// source with the highest `priority`, oldest first among equal priorities. So when credit is short, critical
 /// sources go first; within a source, batches go in the order they were spooled.
 ///
-/// Once the collector advises a rate, the machine also keeps at most ``inFlightWindow`` of it in flight (at least
-/// one batch), whatever credit it holds: when the store slows down, credit banked while it kept up would otherwise
-/// put a long queue of older, less important batches ahead of every batch that comes later. (With commits faster
-/// than the window, as when the store keeps up, the cap never binds.)
+/// Credit bounds what is in flight; delay bounds it further, so that batches do not queue at the collector when its
+/// store is slower than what the agent sends. Otherwise credit banked while the store kept up (up to the collector's
+/// window, 16 MiB by default) would put a long queue of older, less important batches ahead of every batch that
+/// comes later, and the priority order would only show once it drained. The machine measures its delivery rate
+/// (bytes acknowledged per second while batches were in flight, smoothed over about ``rateSmoothing``) and keeps in
+/// flight at most what that rate delivers in the quickest round trip of the session plus ``queueingLimit``; and while
+/// the oldest batch in flight has waited longer than that round trip plus ``queueingLimit``, no more than
+/// ``queueingBatches`` (the collector commits a session's batches one at a time: one being committed, one ready).
+/// When the store keeps up, a batch is acknowledged within a round trip and neither bound is reached.
 public struct ShipperStateMachine: Sendable {
     public enum Action: Hashable, Sendable {
         /// Write this control frame.
@@ -81,20 +86,32 @@ public struct ShipperStateMachine: Sendable {
     private var credit: UInt64 = 0
     /// Bytes written in this session and not yet acknowledged.
     private var inFlightBytes = 0
-    /// The most bytes to keep in flight: the advised rate × ``inFlightWindow``; nil without advice.
-    private var inFlightCap: Int?
+    /// Bytes acknowledged in this session.
+    private var delivered = 0
+    /// The quickest acknowledgement of the session (write to ACK): the round trip with no queue at the collector.
+    private var quickest: Duration?
+    /// Bytes acknowledged per second while batches were in flight, smoothed; nil before the first ACK of a batch.
+    private var deliveryRate: Double?
+    private var rateSampledAt: ContinuousClock.Instant?
     private var maxFrameBytes: Int = .max
     private var acknowledged: UInt64 = 0
 
     private struct InFlight: Hashable, Sendable {
         var id: UInt64
         var size: Int
-        /// Known once the I/O layer reported it (`sent(id:sequence:)`).
+        /// Known once the I/O layer reported it (`sent(id:sequence:at:)`).
         var sequence: UInt64?
+        var writtenAt: ContinuousClock.Instant?
+        /// `delivered` when it was written.
+        var deliveredBefore = 0
     }
 
-    /// How much of its advised rate an agent keeps in flight.
-    public static let inFlightWindow = Duration.seconds(2)
+    /// How long a batch may queue at the collector, beyond the quickest round trip.
+    public static let queueingLimit = Duration.seconds(1)
+    /// Batches always allowed in flight, and all that are while the oldest waits longer than ``queueingLimit``.
+    public static let queueingBatches = 2
+    /// How long a delivery-rate sample counts for.
+    public static let rateSmoothing = Duration.seconds(2)
 
     /// Bytes the agent may still send in this session.
     public var availableCredit: UInt64 { credit }
@@ -115,7 +132,7 @@ public struct ShipperStateMachine: Sendable {
     }
 
     /// A spooled batch is ready to go (each once, in the order spooled).
-    public mutating func enqueue(_ batch: Batch) -> [Action] {
+    public mutating func enqueue(_ batch: Batch, now: ContinuousClock.Instant = .now) -> [Action] {
         guard state != .closed, batch.id > newestID else { return [] }
         newestID = batch.id
         if state == .established && batch.size > maxFrameBytes {
@@ -130,16 +147,18 @@ public struct ShipperStateMachine: Sendable {
             waiting[batch.source, default: []].append(batch)
             priorities[batch.source] = batch.priority
         }
-        return state == .established ? sendWithinCredit() : []
+        return state == .established ? sendWithinCredit(now: now) : []
     }
 
     /// The I/O layer wrote batch `id` under `sequence`.
-    public mutating func sent(id: UInt64, sequence: UInt64) {
+    public mutating func sent(id: UInt64, sequence: UInt64, at now: ContinuousClock.Instant = .now) {
         guard let index = inFlight.lastIndex(where: { $0.id == id }) else { return }
         inFlight[index].sequence = sequence
+        inFlight[index].writtenAt = now
+        inFlight[index].deliveredBefore = delivered
     }
 
-    public mutating func received(_ message: Message) -> [Action] {
+    public mutating func received(_ message: Message, now: ContinuousClock.Instant = .now) -> [Action] {
         switch (state, message) {
         case (.closed, _), (.idle, _):
             return []
@@ -169,22 +188,25 @@ public struct ShipperStateMachine: Sendable {
                 }
                 waiting[source]!.removeAll(where: oversized)
             }
-            return actions + sendWithinCredit()
+            return actions + sendWithinCredit(now: now)
         case (.established, .ack(let ack)):
             credit &+= ack.credit
-            let seconds = Double(Self.inFlightWindow.components.seconds)
-            inFlightCap =
-                ack.advisedBytesPerSecond > 0
-                ? Int(clamping: UInt64(Double(ack.advisedBytesPerSecond) * seconds)) : nil
             var actions: [Action] = []
             if ack.sequence > acknowledged {
                 acknowledged = ack.sequence
                 actions.append(.release(upTo: ack.sequence))
+                var newest: InFlight?
                 while let first = inFlight.first, let sequence = first.sequence, sequence <= ack.sequence {
-                    inFlightBytes -= inFlight.removeFirst().size
+                    inFlight.removeFirst()
+                    inFlightBytes -= first.size
+                    delivered += first.size
+                    newest = first
+                }
+                if let newest, let writtenAt = newest.writtenAt {
+                    sampleDelivery(of: newest, writtenAt: writtenAt, now: now)
                 }
             }
-            return actions + sendWithinCredit()
+            return actions + sendWithinCredit(now: now)
         case (.established, .ping(let nonce)), (.awaitingWelcome, .ping(let nonce)):
             return [.send(.pong(nonce))]
         case (_, .pong):
@@ -206,14 +228,14 @@ public struct ShipperStateMachine: Sendable {
 
     /// A batch this machine asked to send turned out to be gone from the spool (evicted, or its bytes damaged):
     /// its credit is free again.
-    public mutating func vanished(id: UInt64) -> [Action] {
+    public mutating func vanished(id: UInt64, now: ContinuousClock.Instant = .now) -> [Action] {
         guard state == .established, let index = inFlight.firstIndex(where: { $0.id == id }) else {
             return []
         }
         let size = inFlight.remove(at: index).size
         credit += UInt64(size)
         inFlightBytes -= size
-        return sendWithinCredit()
+        return sendWithinCredit(now: now)
     }
 
     private mutating func violation(_ text: String) -> [Action] {
@@ -240,25 +262,44 @@ public struct ShipperStateMachine: Sendable {
         return best?.source
     }
 
-    /// Whether a batch of `size` bytes may go now: credit covers it, and it keeps the bytes in flight within the cap
-    /// (a batch alone may always go).
-    private func mayWrite(_ size: Int) -> Bool {
+    /// Notes the round trip of the newest batch an ACK acknowledged, and the rate bytes were delivered at while it
+    /// was in flight.
+    private mutating func sampleDelivery(
+        of batch: InFlight,
+        writtenAt: ContinuousClock.Instant,
+        now: ContinuousClock.Instant
+    ) {
+        let roundTrip = now - writtenAt
+        quickest = min(quickest ?? roundTrip, roundTrip)
+        let seconds = max(roundTrip.inSeconds, 0.001)
+        let sample = Double(delivered - batch.deliveredBefore) / seconds
+        let weight = rateSampledAt.map { min(1, (now - $0).inSeconds / Self.rateSmoothing.inSeconds) } ?? 1
+        deliveryRate = deliveryRate.map { $0 + weight * (sample - $0) } ?? sample
+        rateSampledAt = now
+    }
+
+    /// Whether a batch of `size` bytes may go now: credit covers it, and it does not queue at the collector beyond
+    /// what the delivery rate drains within ``queueingLimit`` (``queueingBatches`` may always be in flight).
+    private func mayWrite(_ size: Int, now: ContinuousClock.Instant) -> Bool {
         guard UInt64(size) <= credit else { return false }
-        guard let cap = inFlightCap, !inFlight.isEmpty else { return true }
-        return inFlightBytes + size <= cap
+        guard inFlight.count >= Self.queueingBatches, let quickest else { return true }
+        let window = quickest + Self.queueingLimit
+        if let writtenAt = inFlight.first?.writtenAt, now - writtenAt > window { return false }
+        guard let deliveryRate else { return true }
+        return Double(inFlightBytes + size) <= deliveryRate * window.inSeconds
     }
 
     /// Sends, in order, the batches the credit covers; the next batch waits for credit even if a smaller one
     /// behind it would fit (a batch never overtakes a more important or older one).
-    private mutating func sendWithinCredit() -> [Action] {
+    private mutating func sendWithinCredit(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
         while true {
             let batch: Batch
             if let first = resend.first {
-                guard mayWrite(first.size) else { break }
+                guard mayWrite(first.size, now: now) else { break }
                 batch = resend.removeFirst()
             } else if let source = nextSource() {
-                guard mayWrite(waiting[source]!.first!.size) else { break }
+                guard mayWrite(waiting[source]!.first!.size, now: now) else { break }
                 batch = waiting[source]!.removeFirst()
             } else {
                 break

@@ -104,7 +104,18 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
                 bulkAges.append(bulk)
             }
             if second % 10 == 9 {
-                progress(String(format: "%@: newest stored alarm %.1f s old, bulk %.1f s old", elapsed(), alarm, bulk))
+                let metrics = agent.metrics()
+                progress(
+                    String(
+                        format:
+                            "%@: newest stored alarm %.1f s old, bulk %.1f s old; advised %.0f B/s, %.0f batches held",
+                        elapsed(),
+                        alarm,
+                        bulk,
+                        metrics.sum("lepton_agent_advised_bytes_per_second"),
+                        metrics.sum("lepton_agent_spool_batches")
+                    )
+                )
             }
         }
         let heldAtEnd = Int(agent.metrics().sum("lepton_agent_spool_batches"))

@@ -173,29 +173,46 @@ import Testing
         #expect(machine.received(.error(invalid)) == [.dropRejected(id: 3), .close(.remoteError(invalid))])
     }
 
-    @Test func atMostTwoSecondsOfTheAdvisedRateAreInFlight() {
+    @Test func aBatchWaitingLongAtTheCollectorHoldsTheRestBackAndTheImportantOneGoesNext() {
         var machine = ShipperStateMachine(agentID: "a")
+        let start = ContinuousClock.now
+        func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
         _ = machine.connected()
-        _ = machine.received(Self.welcome(credit: 10_000))
-        for id in UInt64(1)...5 {
-            #expect(machine.enqueue(Self.batch(id, size: 100)) == [.sendBatch(id: id)])
-            machine.sent(id: id, sequence: id)
+        _ = machine.received(Self.welcome(credit: 100_000), now: at(0))
+        #expect(machine.enqueue(Self.batch(1), now: at(0)) == [.sendBatch(id: 1)])
+        machine.sent(id: 1, sequence: 1, at: at(0))
+        // Acknowledged after 10 ms: the round trip with no queue.
+        #expect(machine.received(.ack(Message.Ack(sequence: 1, credit: 10)), now: at(10)) == [.release(upTo: 1)])
+        for (id, time) in [(UInt64(2), 20), (3, 30), (4, 40)] {
+            #expect(machine.enqueue(Self.batch(id), now: at(time)) == [.sendBatch(id: id)])
+            machine.sent(id: id, sequence: id, at: at(time))
         }
-        func ack(_ sequence: UInt64, advised: UInt64) -> Message {
-            .ack(Message.Ack(sequence: sequence, credit: 100, advisedBytesPerSecond: advised))
-        }
-        // Advised 100 B/s: 200 bytes in flight at most, though the credit would cover far more.
-        #expect(machine.received(ack(1, advised: 100)) == [.release(upTo: 1)])
-        #expect(machine.enqueue(Self.batch(6, size: 100)).isEmpty)
-        #expect(machine.enqueue(Self.batch(7, size: 100, source: 1, priority: 9)).isEmpty)
-        #expect(machine.received(ack(3, advised: 100)) == [.release(upTo: 3)], "two batches still in flight")
+        // Batch 2 has waited 1.5 s, more than the round trip and the limit: a queue at the collector. The credit
+        // would cover more; nothing more goes while two or more are in flight.
+        #expect(machine.enqueue(Self.batch(5), now: at(1_500)).isEmpty)
+        #expect(machine.enqueue(Self.batch(6, source: 1, priority: 9), now: at(1_600)).isEmpty)
+        #expect(machine.received(.ack(Message.Ack(sequence: 2, credit: 10)), now: at(2_000)) == [.release(upTo: 2)])
+        // One in flight: room for one more, the important one.
         #expect(
-            machine.received(ack(4, advised: 100)) == [.release(upTo: 4), .sendBatch(id: 7)],
-            "room for one: the important one"
+            machine.received(.ack(Message.Ack(sequence: 3, credit: 10)), now: at(2_500))
+                == [.release(upTo: 3), .sendBatch(id: 6)]
         )
-        machine.sent(id: 7, sequence: 6)
-        // Without advice, the credit alone counts again.
-        #expect(machine.received(ack(5, advised: 0)) == [.release(upTo: 5), .sendBatch(id: 6)])
+    }
+
+    @Test func inFlightIsBoundedByWhatTheDeliveryRateDrainsWithinTheLimit() {
+        var machine = ShipperStateMachine(agentID: "a")
+        let start = ContinuousClock.now
+        _ = machine.connected()
+        _ = machine.received(Self.welcome(credit: 1_000_000), now: start)
+        #expect(machine.enqueue(Self.batch(1, size: 1_000), now: start) == [.sendBatch(id: 1)])
+        machine.sent(id: 1, sequence: 1, at: start)
+        // 1,000 bytes delivered in 100 ms: 10,000 B/s, a round trip of 100 ms.
+        _ = machine.received(.ack(Message.Ack(sequence: 1, credit: 0)), now: start + .milliseconds(100))
+        var sent = 0
+        for id in UInt64(2)...40 {
+            sent += machine.enqueue(Self.batch(id, size: 1_000), now: start + .milliseconds(110)).count
+        }
+        #expect(sent == 11, "what 10,000 B/s delivers in the round trip and the limit (1.1 s): 11,000 bytes")
     }
 
     @Test func aBatchIsEnqueuedOnce() {
