@@ -19,60 +19,45 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
         discussion: "Prints a Markdown report on standard output and progress on standard error."
     )
 
-    @Option(name: .long, help: "Sensors (random walks), one stream each (default 20).")
-    var sensors = 20
-
-    @Option(name: .long, help: "Values per second per sensor (default 250).")
-    var rate = 250
-
-    @Option(name: .long, help: "Seconds at full capacity before the cut (default 20).")
-    var warmup = 20
+    @OptionGroup var options: CutStoreOptions
 
     @Option(name: .long, help: "Seconds the store is cut (default 90).")
     var cut = 90
-
-    @Option(name: .long, help: "What the store takes during the cut, as a fraction of the demand (default 0.1).")
-    var capacity = 0.1
 
     static let agentID = "edge-fidelity"
     static let ladder = "[raw, {deadband: 0.5}, {aggregate: 10s}, {aggregate: 60s}]"
     static let band = 0.5
 
     func validate() throws {
-        if sensors < 1 || sensors > 1000 { throw ValidationError("--sensors must be 1 to 1000") }
-        if rate < 1 || rate > 10_000 { throw ValidationError("--rate must be 1 to 10000") }
-        if warmup < 5 || cut < 10 { throw ValidationError("--warmup must be at least 5 s and --cut at least 10 s") }
-        if capacity <= 0 || capacity >= 1 { throw ValidationError("--capacity must be between 0 and 1") }
+        if cut < 10 { throw ValidationError("--cut must be at least 10 s") }
     }
 
     func run() async throws {
         MachineDescription.warnIfDebugBuild()
-        let directory = try TemporaryDirectory(prefix: "lepton-edge-fidelity")
-        defer { directory.remove() }
-        let pki = try TestPKI(directory: directory.file("pki"), agents: [Self.agentID])
-        let database = directory.file("lepton.db")
-        let throttled = ThrottledSink(try SQLiteSink(path: database), bytesPerSecond: 1 << 30)
-        let collector = try await CollectorHarness(
-            pki: pki,
-            databasePath: database,
-            sink: throttled,
-            logger: testLogger("collector")
+        let (sensors, rate, warmup, capacity) = (options.sensors, options.rate, options.warmup, options.capacity)
+        let rig = try await CutStoreRig(
+            agentID: Self.agentID,
+            options: options,
+            sources: """
+                  - type: stdin
+                    name: sensors
+                    parser: influx
+                    fidelity: \(Self.ladder)
+                """,
+            settings: """
+                batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
+                spool: { max_bytes: 16MiB, segment_bytes: 1MiB }
+                fidelity: { raise_after: 5s, lower_after: 10s, backlog_high: 0.02, backlog_low: 0.01 }
+                """
         )
-        let configPath = directory.file("agent.yaml")
-        try agentYAML(pki: pki, port: collector.agentPort, state: directory.file("agent"))
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try AgentConfig.load(path: configPath)
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw ValidationError("pipe() failed: errno \(errno)") }
-        let agent = try AgentHarness(config: config, standardInput: fds[0])
-        let generator = SensorGenerator(sensors: sensors, rate: rate, descriptor: fds[1])
-        let writer = Task { await generator.run() }
+        defer { rig.remove() }
+        let (throttled, agent, generator, database) = (rig.throttled, rig.agent, rig.generator, rig.database)
 
         let start = ContinuousClock.now
         func elapsed() -> String { String(format: "%.0f s", (ContinuousClock.now - start).inSeconds) }
         progress("warm-up at full capacity, \(warmup) s")
         try await Task.sleep(for: .seconds(warmup))
-        let demand = Double(ThrottledSink.size(generator.sampleRecords())) * Double(rate)
+        let demand = rig.demand(rate: rate)
         throttled.setBytesPerSecond(max(1, Int(demand * capacity)))
         let cutAt = ContinuousClock.now
         progress("\(elapsed()): store cut to \(capacity) of the demand (\(Int(demand * capacity)) B/s) for \(cut) s")
@@ -99,14 +84,11 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
             }
         }
         progress("\(elapsed()): back to raw after \(backToRaw.map { String(format: "%.0f s", $0) } ?? "—")")
-        writer.cancel()
-        await writer.value
-        close(fds[1])
+        await rig.closeInput()
         progress("\(elapsed()): input closed; waiting for the agent to ship everything")
         try await agent.finished()
         let metrics = agent.metrics()
-        try await collector.stop()
-        close(fds[0])
+        try await rig.collector.stop()
 
         let stored = try await StoredRecords.streams(database: database, agent: Self.agentID)
         var check = ErrorCheck()
@@ -130,7 +112,7 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
                 ),
                 sections: [
                     timeline(
-                        rungs: config.sources[0].fidelity.map(\.name),
+                        rungs: rig.config.sources[0].fidelity.map(\.name),
                         changes: changes,
                         atEnd: levelAtEndOfCut,
                         backToRaw: backToRaw,
@@ -141,26 +123,6 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
                 ]
             )
         )
-    }
-
-    func agentYAML(pki: TestPKI, port: Int, state: String) -> String {
-        let tls = pki.agentTLS(Self.agentID)
-        return """
-            agent: { id: \(Self.agentID), state_dir: \(state) }
-            collector:
-              address: 127.0.0.1:\(port)
-              tls: { ca: \(tls.ca), cert: \(tls.cert), key: \(tls.key) }
-            sources:
-              - type: stdin
-                name: sensors
-                parser: influx
-                fidelity: \(Self.ladder)
-            batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
-            spool: { max_bytes: 16MiB, segment_bytes: 1MiB }
-            fidelity: { raise_after: 5s, lower_after: 10s, backlog_high: 0.02, backlog_low: 0.01 }
-            log: { level: warning }
-
-            """
     }
 
     func timeline(

@@ -19,20 +19,10 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
         discussion: "Prints a Markdown report on standard output and progress on standard error."
     )
 
-    @Option(name: .long, help: "Bulk sensors (random walks), one stream each (default 20).")
-    var sensors = 20
-
-    @Option(name: .long, help: "Values per second per bulk sensor (default 250).")
-    var rate = 250
-
-    @Option(name: .long, help: "Seconds at full capacity before the cut (default 20).")
-    var warmup = 20
+    @OptionGroup var options: CutStoreOptions
 
     @Option(name: .long, help: "Seconds the store is cut (default 60).")
     var cut = 60
-
-    @Option(name: .long, help: "What the store takes during the cut, as a fraction of the demand (default 0.1).")
-    var capacity = 0.1
 
     @Option(name: .long, help: "The alarm source's priority; the bulk source has 0 (default 10).")
     var alarmPriority = 10
@@ -40,35 +30,34 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
     static let agentID = "edge-priority"
 
     func validate() throws {
-        if sensors < 1 || sensors > 1000 { throw ValidationError("--sensors must be 1 to 1000") }
-        if rate < 1 || rate > 10_000 { throw ValidationError("--rate must be 1 to 10000") }
-        if warmup < 5 || cut < 10 { throw ValidationError("--warmup must be at least 5 s and --cut at least 10 s") }
-        if capacity <= 0 || capacity >= 1 { throw ValidationError("--capacity must be between 0 and 1") }
+        if cut < 10 { throw ValidationError("--cut must be at least 10 s") }
         if !(-1000...1000).contains(alarmPriority) { throw ValidationError("--alarm-priority must be -1000 to 1000") }
     }
 
     func run() async throws {
         MachineDescription.warnIfDebugBuild()
-        let directory = try TemporaryDirectory(prefix: "lepton-edge-priority")
-        defer { directory.remove() }
-        let pki = try TestPKI(directory: directory.file("pki"), agents: [Self.agentID])
-        let database = directory.file("lepton.db")
-        let throttled = ThrottledSink(try SQLiteSink(path: database), bytesPerSecond: 1 << 30)
-        let collector = try await CollectorHarness(
-            pki: pki,
-            databasePath: database,
-            sink: throttled,
-            logger: testLogger("collector")
+        let (sensors, rate, warmup, capacity) = (options.sensors, options.rate, options.warmup, options.capacity)
+        let rig = try await CutStoreRig(
+            agentID: Self.agentID,
+            options: options,
+            sources: """
+                  - type: stdin
+                    name: sensors
+                    parser: influx
+                  - type: exec
+                    name: alarm
+                    command: [echo, "1"]
+                    interval: 200ms
+                    parser: number
+                    priority: \(alarmPriority)
+                """,
+            settings: """
+                batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
+                spool: { max_bytes: 512MiB, segment_bytes: 4MiB }
+                """
         )
-        let configPath = directory.file("agent.yaml")
-        try agentYAML(pki: pki, port: collector.agentPort, state: directory.file("agent"))
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try AgentConfig.load(path: configPath)
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw ValidationError("pipe() failed: errno \(errno)") }
-        let agent = try AgentHarness(config: config, standardInput: fds[0])
-        let generator = SensorGenerator(sensors: sensors, rate: rate, descriptor: fds[1])
-        let writer = Task { await generator.run() }
+        defer { rig.remove() }
+        let (throttled, agent, database) = (rig.throttled, rig.agent, rig.database)
         let store = try SQLiteSink(path: database)
         var newest: [String: Int64] = [:]
         /// Seconds since the newest stored record of `stream` was read.
@@ -89,7 +78,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
         func elapsed() -> String { String(format: "%.0f s", (ContinuousClock.now - start).inSeconds) }
         progress("warm-up at full capacity, \(warmup) s")
         try await Task.sleep(for: .seconds(warmup))
-        let demand = Double(ThrottledSink.size(generator.sampleRecords())) * Double(rate)
+        let demand = rig.demand(rate: rate)
         throttled.setBytesPerSecond(max(1, Int(demand * capacity)))
         progress("\(elapsed()): store cut to \(capacity) of the demand (\(Int(demand * capacity)) B/s) for \(cut) s")
         var alarmAges: [Double] = []
@@ -122,9 +111,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
         throttled.setBytesPerSecond(Int(demand * 2))
         let restoredAt = ContinuousClock.now
         progress("\(elapsed()): capacity back at twice the demand")
-        writer.cancel()
-        await writer.value
-        close(fds[1])
+        await rig.closeInput()
         var drained: Double?
         for _ in 0..<600 where drained == nil {
             try await Task.sleep(for: .seconds(1))
@@ -135,8 +122,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
         progress("\(elapsed()): spool drained after \(drained.map { String(format: "%.0f s", $0) } ?? "—")")
         try await agent.stop()
         let metrics = agent.metrics()
-        try await collector.stop()
-        close(fds[0])
+        try await rig.collector.stop()
 
         var stored: [String: Int] = [:]
         for stream in try await StoredRecords.streams(database: database, agent: Self.agentID) {
@@ -159,30 +145,6 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
                 ]
             )
         )
-    }
-
-    func agentYAML(pki: TestPKI, port: Int, state: String) -> String {
-        let tls = pki.agentTLS(Self.agentID)
-        return """
-            agent: { id: \(Self.agentID), state_dir: \(state) }
-            collector:
-              address: 127.0.0.1:\(port)
-              tls: { ca: \(tls.ca), cert: \(tls.cert), key: \(tls.key) }
-            sources:
-              - type: stdin
-                name: sensors
-                parser: influx
-              - type: exec
-                name: alarm
-                command: [echo, "1"]
-                interval: 200ms
-                parser: number
-                priority: \(alarmPriority)
-            batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
-            spool: { max_bytes: 512MiB, segment_bytes: 4MiB }
-            log: { level: warning }
-
-            """
     }
 
     func waits(alarm: [Double], bulk: [Double], held: Int, drained: Double?) -> [String] {
