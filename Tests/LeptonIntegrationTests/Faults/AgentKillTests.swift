@@ -1,4 +1,5 @@
 import Foundation
+import LeptonCollector
 import LeptonCore
 import LeptonTestSupport
 import Testing
@@ -159,5 +160,67 @@ import Testing
         #expect(pipeDelivery.duplicates == 0 && pipeDelivery.outOfOrder == 0, "\(pipeDelivery)")
         #expect(Set(sampleTimes).count == sampleTimes.count, "a sensor sample was stored twice")
         #expect(samples.count > 10)
+    }
+
+    /// Two tailed files of different priorities against a store that takes a third of what they produce: the agent
+    /// sends the important one first, so batches are numbered in another order than they were spooled, and it is
+    /// SIGKILLed again and again while batches wait at the collector, are half acknowledged, or were never sent.
+    @Test func prioritiesAndASaturatedStoreStillGiveExactlyOnceThroughAgentKills() async throws {
+        let fixture = try FaultFixture(agent: "edge-akp")
+        defer { fixture.remove() }
+        let started = ContinuousClock.now
+        let throttled = ThrottledSink(try SQLiteSink(path: fixture.database), bytesPerSecond: 60_000)
+        let collector = try await CollectorHarness(pki: fixture.pki, databasePath: fixture.database, sink: throttled)
+        let bulkLog = fixture.file("bulk.log")
+        let alarmLog = fixture.file("alarm.log")
+        let agent = try fixture.agentDaemon(
+            collectorPort: collector.agentPort,
+            sources: [
+                "{ type: file, name: bulk, path: \(bulkLog) }",
+                "{ type: file, name: alarm, path: \(alarmLog), priority: 10 }",
+            ]
+        )
+        try agent.start()
+        defer { Task { await agent.kill() } }
+
+        let bulkTotal = 20_000
+        let alarmTotal = 2_000
+        let bulk = try NumberedLines(appendingTo: bulkLog, count: bulkTotal, perSecond: 4_000, payloadBytes: 40)
+        let alarm = try NumberedLines(appendingTo: alarmLog, count: alarmTotal, perSecond: 400)
+        let kills = 6
+        for _ in 0..<kills {
+            try await Task.sleep(for: randomDelay(400...1_000))
+            await agent.kill()
+            try await Task.sleep(for: randomDelay(20...200))
+            try agent.start()
+        }
+        _ = try await bulk.finished()
+        _ = try await alarm.finished()
+        throttled.setBytesPerSecond(1 << 30)
+        let done = await eventually(timeout: .seconds(60), interval: .milliseconds(500)) {
+            let bulkStored = try? await fixture.delivery(stream: "bulk", produced: bulkTotal).stored
+            let alarmStored = try? await fixture.delivery(stream: "alarm", produced: alarmTotal).stored
+            return bulkStored == bulkTotal && alarmStored == alarmTotal
+        }
+        #expect(await agent.stop() == 0, "agent: \(agent.logs.suffix(3000))")
+        try await collector.stop()
+        #expect(done, "not everything arrived; agent: \(agent.logs.suffix(3000))")
+
+        let seconds = (ContinuousClock.now - started).inSeconds
+        for (stream, total) in [("bulk", bulkTotal), ("alarm", alarmTotal)] {
+            let delivery = try await fixture.delivery(stream: stream, produced: total)
+            try FaultReport.record(
+                FaultRun(
+                    family: 2,
+                    scenario: "agent SIGKILLed at random points, restarted (tail source of priority "
+                        + (stream == "alarm" ? "10" : "0") + ", store saturated)",
+                    faults: kills,
+                    delivery: delivery,
+                    seconds: seconds,
+                    notes: "batches are numbered when first sent, the important source first; a resend keeps its number"
+                )
+            )
+            #expect(delivery.isExactlyOnce, "\(stream): \(delivery)")
+        }
     }
 }
