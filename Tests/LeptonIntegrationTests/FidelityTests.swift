@@ -12,16 +12,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "lepton-fidelity")
         defer { directory.remove() }
         let pki = try TestPKI(directory: directory.file("pki"), agents: ["edge-fid"])
-        let database = directory.file("lepton.db")
-        let throttled = ThrottledSink(try SQLiteSink(path: database), bytesPerSecond: 1 << 30)
-        var backpressure = BackpressureConfig()
-        backpressure.targetCommitLatency = .milliseconds(100)
-        let collector = try await CollectorHarness(
-            pki: pki,
-            databasePath: database,
-            backpressure: backpressure,
-            sink: throttled
-        )
+        let store = try await ThrottledCollector(pki: pki, directory: directory)
+        let (database, throttled, collector) = (store.database, store.throttled, store.collector)
 
         let ladder = try AgentConfig.parse(
             yaml: """
@@ -79,7 +71,7 @@ import Testing
 
         // The store takes a fifth of the raw production: the backlog grows and the ladder rises. (The collector reads
         // STATS after the batches queued before it, so what it shows lags by up to a credit window's commits.)
-        throttled.setBytesPerSecond(ThrottledSink.size(Self.sampleRecords()) * 2)
+        throttled.setBytesPerSecond(ThrottledCollector.odBytesPerSecond / 5)
         let rose = await eventually(timeout: .seconds(60)) {
             let shown = try? await reported()
             return shown?.hasPrefix("temps: ") == true && level() > 0
@@ -113,26 +105,18 @@ import Testing
         #expect(metrics.sum("lepton_agent_fidelity_reduced_total", where: ["source": "temps"]) > 0)
 
         // The source stops (a reload leaves an idle one): what it produced is stored once, dropped or counted.
-        var idle = config
-        idle.sources = [
-            SourceConfig(name: "idle", kind: .sensor(paths: [directory.file("none")], interval: .seconds(60)))
-        ]
-        try agent.agent.reload(to: idle)
+        try agent.stopSources(of: config, directory: directory)
         let drained = await eventually(timeout: .seconds(60)) {
-            agent.metrics().sum("lepton_agent_spool_batches") == 0
-                && agent.metrics().sum("lepton_agent_records_total", where: ["source": "temps"])
-                    == agent.metrics().sum("lepton_agent_records_acknowledged_total", where: ["source": "temps"])
-                    + agent.metrics().sum("lepton_agent_records_dropped_total", where: ["source": "temps"])
+            let books = agent.books(of: "temps")
+            return agent.metrics().sum("lepton_agent_spool_batches") == 0
+                && books.produced == books.acknowledged + books.dropped
         }
         #expect(drained)
         // The reload stops the source asynchronously: the books are closed once the agent has stopped (and drained
         // its spool into the unthrottled store).
         try await agent.stop()
         try await collector.stop()
-        let final = agent.metrics()
-        let produced = final.sum("lepton_agent_records_total", where: ["source": "temps"])
-        let acknowledged = final.sum("lepton_agent_records_acknowledged_total", where: ["source": "temps"])
-        let dropped = final.sum("lepton_agent_records_dropped_total", where: ["source": "temps"])
+        let (produced, acknowledged, dropped) = agent.books(of: "temps")
         #expect(
             produced == acknowledged + dropped,
             "produced \(produced), acknowledged \(acknowledged), dropped \(dropped)"
@@ -142,10 +126,5 @@ import Testing
             stored += try await StoredRecords.records(database: database, agent: "edge-fid", stream: stream).count
         }
         #expect(Double(stored) == acknowledged)
-    }
-
-    /// 500 records, a tenth of a second's production (5 runs of 500 numbers a second), as the store weighs them.
-    static func sampleRecords() -> [Record] {
-        (0..<500).map { Record(stream: "temps", timestamp: Int64($0), value: .number(Double($0 * 100))) }
     }
 }

@@ -15,16 +15,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "lepton-priority")
         defer { directory.remove() }
         let pki = try TestPKI(directory: directory.file("pki"), agents: ["edge-pri"])
-        let database = directory.file("lepton.db")
-        let throttled = ThrottledSink(try SQLiteSink(path: database), bytesPerSecond: 1 << 30)
-        var backpressure = BackpressureConfig()
-        backpressure.targetCommitLatency = .milliseconds(100)
-        let collector = try await CollectorHarness(
-            pki: pki,
-            databasePath: database,
-            backpressure: backpressure,
-            sink: throttled
-        )
+        let store = try await ThrottledCollector(pki: pki, directory: directory)
+        let (database, throttled, collector) = (store.database, store.throttled, store.collector)
 
         let sources = try AgentConfig.parse(
             yaml: """
@@ -80,7 +72,7 @@ import Testing
         )
 
         // The store takes a fifth of the bulk production: the bulk backlog grows by about 0.8 s every second.
-        throttled.setBytesPerSecond(ThrottledSink.size(Self.sampleRecords()) * 2)
+        throttled.setBytesPerSecond(ThrottledCollector.odBytesPerSecond / 5)
         #expect(
             await eventually(timeout: .seconds(90), interval: .seconds(1)) {
                 (try? await lag("bulk")) ?? 0 > 15
@@ -94,11 +86,7 @@ import Testing
         // Room again, and the sources stop (a reload leaves an idle one): everything drains, and every record is
         // stored once or counted.
         throttled.setBytesPerSecond(1 << 30)
-        var idle = config
-        idle.sources = [
-            SourceConfig(name: "idle", kind: .sensor(paths: [directory.file("none")], interval: .seconds(60)))
-        ]
-        try agent.agent.reload(to: idle)
+        try agent.stopSources(of: config, directory: directory)
         #expect(
             await eventually(timeout: .seconds(60)) {
                 agent.metrics().sum("lepton_agent_spool_batches") == 0
@@ -106,11 +94,8 @@ import Testing
         )
         try await agent.stop()
         try await collector.stop()
-        let final = agent.metrics()
         for source in ["bulk", "alarm"] {
-            let produced = final.sum("lepton_agent_records_total", where: ["source": source])
-            let acknowledged = final.sum("lepton_agent_records_acknowledged_total", where: ["source": source])
-            let dropped = final.sum("lepton_agent_records_dropped_total", where: ["source": source])
+            let (produced, acknowledged, dropped) = agent.books(of: source)
             #expect(
                 produced == acknowledged + dropped,
                 "\(source): produced \(produced), acknowledged \(acknowledged), dropped \(dropped)"
@@ -118,10 +103,5 @@ import Testing
             let stored = try await StoredRecords.records(database: database, agent: "edge-pri", stream: source).count
             #expect(Double(stored) == acknowledged, "\(source): stored \(stored), acknowledged \(acknowledged)")
         }
-    }
-
-    /// 500 records, a tenth of a second of bulk production, as the store weighs them.
-    static func sampleRecords() -> [Record] {
-        (0..<500).map { Record(stream: "bulk", timestamp: Int64($0), value: .number(Double($0 * 100))) }
     }
 }

@@ -102,7 +102,7 @@ struct ShipperConnection {
         try await connection.executeThenClose { inbound, outbound in
             var machine = ShipperStateMachine(agentID: configuration.agentID)
             let (held, appended) = await spool.subscribe()
-            for entry in held { _ = machine.enqueue(Self.batch(entry)) }
+            for batch in held { _ = machine.enqueue(batch) }
             var lastPing = ContinuousClock.now
             var lastHeard = ContinuousClock.now
             var lastStats = ContinuousClock.now
@@ -142,8 +142,8 @@ struct ShipperConnection {
                         try await spool.skipSequences(past: welcome.highWaterSequence)
                     }
                     actions = machine.received(message)
-                case .appended(let entry):
-                    actions = machine.enqueue(Self.batch(entry))
+                case .appended(let batch):
+                    actions = machine.enqueue(batch)
                 case .closed:
                     if !Task.isCancelled {
                         logger.warning(
@@ -203,16 +203,6 @@ struct ShipperConnection {
             }
             return .failed
         }
-    }
-
-    private static func batch(_ held: Spool.Held) -> ShipperStateMachine.Batch {
-        ShipperStateMachine.Batch(
-            id: held.id,
-            size: held.size,
-            source: held.source,
-            priority: held.priority,
-            sequence: held.sequence
-        )
     }
 
     /// A STATS frame: the agent's record counts and what the spool holds now. Nil when it would exceed the

@@ -75,10 +75,8 @@ public struct ShipperStateMachine: Sendable {
     private let agentID: String
     /// Batches sent in an earlier session and not acknowledged, in sequence order: resent first.
     private var resend: Deque<Batch> = []
-    /// Batches never sent, per source, oldest first.
+    /// Batches never sent, per source, oldest first. A source's priority is that of its newest batch.
     private var waiting: [Int: Deque<Batch>] = [:]
-    /// Each source's priority, as of its newest batch.
-    private var priorities: [Int: Int] = [:]
     /// The highest id enqueued: a batch is enqueued once.
     private var newestID: UInt64 = 0
     /// Batches written in this session and not yet acknowledged (bounded by credit), in the order written.
@@ -145,7 +143,6 @@ public struct ShipperStateMachine: Sendable {
             resend.insert(batch, at: at)
         } else {
             waiting[batch.source, default: []].append(batch)
-            priorities[batch.source] = batch.priority
         }
         return state == .established ? sendWithinCredit(now: now) : []
     }
@@ -250,8 +247,7 @@ public struct ShipperStateMachine: Sendable {
     private func nextSource() -> Int? {
         var best: (source: Int, priority: Int, id: UInt64)?
         for (source, queue) in waiting {
-            guard let first = queue.first else { continue }
-            let priority = priorities[source] ?? 0
+            guard let first = queue.first, let priority = queue.last?.priority else { continue }
             if let current = best,
                 current.priority > priority || (current.priority == priority && current.id < first.id)
             {

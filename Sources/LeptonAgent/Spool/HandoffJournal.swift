@@ -37,7 +37,7 @@ final class HandoffJournal {
     static let compactAfter = 4096
     let directory: String
     let path: String
-    /// -1 after a rewrite whose new file could not be opened: opened again at the next write.
+    /// -1 after a rewrite: the new file is opened at the next write.
     private var descriptor: Int32
     private var end: Int
     /// Lines in the file.
@@ -105,14 +105,11 @@ final class HandoffJournal {
             contents: needed.map(Self.line).joined(),
             mode: 0o600
         )
-        // The old descriptor points at the replaced file: never write there again.
+        // The old descriptor points at the replaced file: the next write opens the new one.
         if descriptor >= 0 { Glibc.close(descriptor) }
         descriptor = -1
         lines = needed.count
         dirty = false
-        descriptor = open(path, O_RDWR | O_CLOEXEC)
-        guard descriptor >= 0 else { throw AgentError("cannot open \(path): \(SpoolIO.reason())") }
-        end = SpoolIO.fileSize(descriptor) ?? 0
     }
 
     func sync() {
@@ -128,15 +125,13 @@ final class HandoffJournal {
     }
 
     static func line(_ handoff: Handoff) -> String {
-        let body = "\(handoff.sequence) \(handoff.id)"
-        return "\(body) \(String(CRC32C.checksum(Array(body.utf8)), radix: 16))\n"
+        ChecksummedText.line("\(handoff.sequence) \(handoff.id)") + "\n"
     }
 
     static func parse(_ line: String) -> Handoff? {
-        let fields = line.split(separator: " ")
-        guard fields.count == 3, let sequence = UInt64(fields[0]), let id = UInt64(fields[1]),
-            let stored = UInt32(fields[2], radix: 16),
-            CRC32C.checksum(Array("\(fields[0]) \(fields[1])".utf8)) == stored, sequence > 0
+        guard let body = ChecksummedText.body(of: Substring(line)) else { return nil }
+        let fields = body.split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count == 2, let sequence = UInt64(fields[0]), let id = UInt64(fields[1]), sequence > 0
         else { return nil }
         return Handoff(sequence: sequence, id: id)
     }

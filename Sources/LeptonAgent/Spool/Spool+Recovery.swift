@@ -91,22 +91,19 @@ extension Spool {
     ) {
         let path = root + "/sent"
         guard FileManager.default.fileExists(atPath: path) else { return }
-        var known = Set(found.map(\.id))
+        let known = Set(found.map(\.id))
+        let taken = entries.filter { !known.contains($0.id) }.map { HandoffJournal.Handoff(sequence: $0.id, id: $0.id) }
+        // The batches keep these numbers in this run whether or not the journal can note them yet.
+        found += taken
         do {
-            for entry in entries where !known.contains(entry.id) {
-                let handoff = HandoffJournal.Handoff(sequence: entry.id, id: entry.id)
-                try journal.record(handoff, sync: false)
-                found.append(handoff)
-                known.insert(entry.id)
-            }
+            for handoff in taken { try journal.record(handoff, sync: false) }
             journal.sync()
             unlink(path)
         } catch {
-            // Kept for the next start; the batches keep their numbers in this run all the same.
-            for entry in entries where !known.contains(entry.id) {
-                found.append(HandoffJournal.Handoff(sequence: entry.id, id: entry.id))
-            }
-            logger.warning("cannot take over the spool's sent mark yet", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot take over the spool's sent mark yet; kept for the next start",
+                metadata: ["error": "\(error)"]
+            )
         }
     }
 

@@ -35,17 +35,8 @@ public actor Spool {
         }
     }
 
-    /// A held batch, as the shipper sees it.
-    struct Held: Sendable, Hashable {
-        var id: UInt64
-        /// BATCH payload bytes: what sending it costs in credit.
-        var size: Int
-        /// Its source (an index of the spool's sources) and that source's `priority`.
-        var source: Int
-        var priority: Int
-        /// Its wire sequence number, if it was handed to a connection before (it is resent under that number).
-        var sequence: UInt64?
-    }
+    /// A held batch, as the shipper sees it: its source is an index of the spool's sources.
+    typealias Held = ShipperStateMachine.Batch
 
     enum AppendOutcome: Hashable, Sendable {
         case spooled(id: UInt64)
@@ -79,8 +70,6 @@ public actor Spool {
     /// batches are sent and acknowledged in order within a source but not across sources: the batch an ACK
     /// releases is near the front of its source's queue.
     var queues: [Deque<Entry>] = []
-    /// Live batches in all queues.
-    private(set) var heldBatches = 0
     var totalBytes = 0
     /// Batch ids (`spool/ids`).
     var ids: SequenceAllocator
@@ -135,7 +124,6 @@ public actor Spool {
         }
         queues = Array(repeating: [], count: logs.count)
         for entry in recovered.entries { queues[entry.log].append(entry) }
-        heldBatches = recovered.entries.count
         totalBytes = recovered.totalBytes
         journal = recovered.journal!
         handedOff = Deque(recovered.handedOff)
@@ -148,13 +136,14 @@ public actor Spool {
         let checkpointed = logs.flatMap { $0.latestCheckpoints.entries.values.map(\.sequence) }
         try ids.skip(past: max(recovered.entries.last?.id ?? 0, recovered.highestID, checkpointed.max() ?? 0))
         metrics.spoolBytes.set(Int64(totalBytes))
-        metrics.spoolBatches.set(Int64(heldBatches))
+        metrics.spoolBatches.set(Int64(recovered.entries.count))
     }
 
     var heldBytes: Int { totalBytes }
     /// BATCH payload bytes of the batches the collector acknowledged since the spool opened: the rate the backlog
     /// really drains at.
     private(set) var acknowledgedBytes: UInt64 = 0
+    var heldBatches: Int { queues.reduce(0) { $0 + $1.count } }
 
     /// The tail positions to resume `source` from, one per path it followed: the newest spooled, dropped on
     /// purpose or saved.
@@ -257,7 +246,6 @@ public actor Spool {
             checkpoints: checkpoints
         )
         queues[log].append(entry)
-        heldBatches += 1
         updateGauges()
         subscriber?.yield(held(entry))
         return .spooled(id: entry.id)
@@ -503,13 +491,8 @@ public actor Spool {
     func position(of id: UInt64) -> (queue: Int, index: Int)? {
         for (queue, entries) in queues.enumerated() {
             guard let first = entries.first, let last = entries.last, first.id <= id, id <= last.id else { continue }
-            var low = entries.startIndex
-            var high = entries.endIndex
-            while low < high {
-                let middle = (low + high) / 2
-                if entries[middle].id < id { low = middle + 1 } else { high = middle }
-            }
-            if low < entries.endIndex && entries[low].id == id { return (queue, low) }
+            let index = entries.partitioningIndex { $0.id >= id }
+            if index < entries.endIndex && entries[index].id == id { return (queue, index) }
         }
         return nil
     }
@@ -519,7 +502,6 @@ public actor Spool {
     /// batch that was handed to a connection keeps its journal line while its segment is there.
     private func remove(_ queue: Int, at index: Int) -> Entry {
         let entry = queues[queue].remove(at: index)
-        heldBatches -= 1
         if let sequence = entry.sequence {
             if handedOff.first?.id == entry.id {
                 handedOff.removeFirst()

@@ -68,13 +68,8 @@ struct SpoolLog {
     /// The index of the segment `ordinal` in `segments` (ordinals rise along the chain, with gaps where segments
     /// were found missing).
     func index(of ordinal: UInt64) -> Int? {
-        var low = segments.startIndex
-        var high = segments.endIndex
-        while low < high {
-            let middle = (low + high) / 2
-            if segments[middle].ordinal < ordinal { low = middle + 1 } else { high = middle }
-        }
-        return low < segments.endIndex && segments[low].ordinal == ordinal ? low : nil
+        let index = segments.partitioningIndex { $0.ordinal >= ordinal }
+        return index < segments.endIndex && segments[index].ordinal == ordinal ? index : nil
     }
 
     /// Opens a new segment to append to.

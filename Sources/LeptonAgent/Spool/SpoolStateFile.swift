@@ -31,8 +31,7 @@ final class SpoolStateFile {
     /// Replaces the content with `text` (one line, at most 90 bytes), flushed to disk.
     func write(_ text: String) throws {
         generation += 1
-        let body = "\(generation) \(text)"
-        var line = Array("\(body) \(String(CRC32C.checksum(Array(body.utf8)), radix: 16))".utf8)
+        var line = Array(ChecksummedText.line("\(generation) \(text)").utf8)
         precondition(line.count < Self.slotSize, "spool state text too long: \(text)")
         line += [UInt8](repeating: 0x20, count: Self.slotSize - 1 - line.count) + [0x0A]
         let offset = Int(generation % 2) * Self.slotSize
@@ -52,11 +51,8 @@ final class SpoolStateFile {
         guard let bytes = SpoolIO.read(from: descriptor, at: index * Self.slotSize, count: Self.slotSize),
             bytes.last == 0x0A
         else { return nil }
-        let line = String(String(decoding: bytes.dropLast(), as: UTF8.self).trimmingWhitespace)
-        guard let space = line.lastIndex(of: " "), let stored = UInt32(line[line.index(after: space)...], radix: 16)
-        else { return nil }
-        let body = String(line[..<space])
-        guard CRC32C.checksum(Array(body.utf8)) == stored, let first = body.firstIndex(of: " "),
+        let line = String(decoding: bytes.dropLast(), as: UTF8.self).trimmingWhitespace
+        guard let body = ChecksummedText.body(of: Substring(line)), let first = body.firstIndex(of: " "),
             let generation = UInt64(body[..<first])
         else { return nil }
         return (generation, String(body[body.index(after: first)...]))

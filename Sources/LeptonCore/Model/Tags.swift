@@ -53,12 +53,6 @@ public struct Tags: Hashable, Sendable, RandomAccessCollection, ExpressibleByDic
     public subscript(position: Int) -> Tag { pairs[position] }
 
     private func insertionIndex(of key: String) -> Int {
-        var low = 0
-        var high = pairs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if pairs[middle].key < key { low = middle + 1 } else { high = middle }
-        }
-        return low
+        pairs.partitioningIndex { $0.key >= key }
     }
 }

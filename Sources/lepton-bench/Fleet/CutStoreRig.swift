@@ -27,9 +27,13 @@ struct CutStoreOptions: ParsableArguments {
 }
 
 /// One real agent (the `Agent` library the executable runs, in this process) reading InfluxDB lines of random-walk
-/// sensors from a pipe, and a collector in this process whose SQLite store is throttled.
+/// sensors from a pipe, and a collector in this process whose SQLite store is throttled: full capacity for the
+/// warm-up, then cut to a fraction of the sensors' demand, then twice the demand.
 struct CutStoreRig {
+    /// The agent's id, also the benchmark's name in progress lines.
     let agentID: String
+    let options: CutStoreOptions
+    let started = ContinuousClock.now
     let directory: TemporaryDirectory
     let database: String
     let throttled: ThrottledSink
@@ -41,9 +45,10 @@ struct CutStoreRig {
     private let input: (read: Int32, write: Int32)
 
     /// Starts both; `sources` and `settings` are the agent's YAML after its `agent` and `collector` sections, the
-    /// sensors being read from stdin.
+    /// sensors being read from stdin (batches of up to 5,000 records, sealed after 250 ms).
     init(agentID: String, options: CutStoreOptions, sources: String, settings: String) async throws {
         self.agentID = agentID
+        self.options = options
         directory = try TemporaryDirectory(prefix: "lepton-\(agentID)")
         let pki = try TestPKI(directory: directory.file("pki"), agents: [agentID])
         database = directory.file("lepton.db")
@@ -62,6 +67,7 @@ struct CutStoreRig {
               tls: { ca: \(tls.ca), cert: \(tls.cert), key: \(tls.key) }
             sources:
             \(sources)
+            batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
             \(settings)
             log: { level: warning }
 
@@ -79,8 +85,36 @@ struct CutStoreRig {
     }
 
     /// What the sensors produce, in bytes per second as the throttled store weighs them.
-    func demand(rate: Int) -> Double {
-        Double(ThrottledSink.size(generator.sampleRecords())) * Double(rate)
+    var demand: Double {
+        Double(ThrottledSink.size(generator.sampleRecords())) * Double(options.rate)
+    }
+
+    /// Waits out the warm-up, then cuts the store to `--capacity` of the demand (for `seconds`, as the progress line
+    /// says); returns when.
+    func warmUpThenCut(for seconds: Int) async throws -> ContinuousClock.Instant {
+        progress("warm-up at full capacity, \(options.warmup) s")
+        try await Task.sleep(for: .seconds(options.warmup))
+        let rate = demand * options.capacity
+        throttled.setBytesPerSecond(max(1, Int(rate)))
+        progress("\(elapsed()): store cut to \(options.capacity) of the demand (\(Int(rate)) B/s) for \(seconds) s")
+        return .now
+    }
+
+    /// Gives the store twice the demand; returns when.
+    func restoreCapacity() -> ContinuousClock.Instant {
+        throttled.setBytesPerSecond(Int(demand * 2))
+        progress("\(elapsed()): capacity back at twice the demand")
+        return .now
+    }
+
+    /// Seconds since the rig started, for progress lines.
+    func elapsed() -> String {
+        String(format: "%.0f s", (ContinuousClock.now - started).inSeconds)
+    }
+
+    /// A progress line on standard error.
+    func progress(_ line: String) {
+        FileHandle.standardError.write(Data("\(agentID): \(line)\n".utf8))
     }
 
     /// Stops the sensors and closes the agent's stdin.

@@ -34,7 +34,7 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         MachineDescription.warnIfDebugBuild()
-        let (sensors, rate, warmup, capacity) = (options.sensors, options.rate, options.warmup, options.capacity)
+        let (sensors, rate, capacity) = (options.sensors, options.rate, options.capacity)
         let rig = try await CutStoreRig(
             agentID: Self.agentID,
             options: options,
@@ -45,22 +45,15 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
                     fidelity: \(Self.ladder)
                 """,
             settings: """
-                batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
                 spool: { max_bytes: 16MiB, segment_bytes: 1MiB }
                 fidelity: { raise_after: 5s, lower_after: 10s, backlog_high: 0.02, backlog_low: 0.01 }
                 """
         )
         defer { rig.remove() }
-        let (throttled, agent, generator, database) = (rig.throttled, rig.agent, rig.generator, rig.database)
+        let (agent, generator, database) = (rig.agent, rig.generator, rig.database)
+        let (elapsed, progress) = (rig.elapsed, rig.progress)
 
-        let start = ContinuousClock.now
-        func elapsed() -> String { String(format: "%.0f s", (ContinuousClock.now - start).inSeconds) }
-        progress("warm-up at full capacity, \(warmup) s")
-        try await Task.sleep(for: .seconds(warmup))
-        let demand = rig.demand(rate: rate)
-        throttled.setBytesPerSecond(max(1, Int(demand * capacity)))
-        let cutAt = ContinuousClock.now
-        progress("\(elapsed()): store cut to \(capacity) of the demand (\(Int(demand * capacity)) B/s) for \(cut) s")
+        let cutAt = try await rig.warmUpThenCut(for: cut)
         var changes: [(at: Double, level: Int)] = []
         var level = 0
         for _ in 0..<cut {
@@ -73,9 +66,7 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
             }
         }
         let levelAtEndOfCut = level
-        throttled.setBytesPerSecond(Int(demand * 2))
-        let restoredAt = ContinuousClock.now
-        progress("\(elapsed()): capacity back at twice the demand")
+        let restoredAt = rig.restoreCapacity()
         var backToRaw: Double?
         for _ in 0..<300 where backToRaw == nil {
             try await Task.sleep(for: .seconds(1))
@@ -168,9 +159,5 @@ struct EdgeFidelityBenchmark: AsyncParsableCommand {
             ReportText.row(["dropped, counted", ReportText.grouped(count("lepton_agent_records_dropped_total"))]),
             ReportText.row(["stored", ReportText.grouped(check.stored)]),
         ]
-    }
-
-    func progress(_ line: String) {
-        FileHandle.standardError.write(Data("edge-fidelity: \(line)\n".utf8))
     }
 }

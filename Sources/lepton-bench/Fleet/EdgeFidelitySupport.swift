@@ -172,13 +172,8 @@ struct ErrorCheck {
     }
 
     private static func lastIndex(in plain: [(time: Int64, value: Double)], atOrBefore time: Int64) -> Int? {
-        var low = 0
-        var high = plain.count
-        while low < high {
-            let middle = (low + high) / 2
-            if plain[middle].time <= time { low = middle + 1 } else { high = middle }
-        }
-        return low > 0 ? low - 1 : nil
+        let after = plain.partitioningIndex { $0.time > time }
+        return after > 0 ? after - 1 : nil
     }
 
     private static func window(

@@ -36,7 +36,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         MachineDescription.warnIfDebugBuild()
-        let (sensors, rate, warmup, capacity) = (options.sensors, options.rate, options.warmup, options.capacity)
+        let (sensors, rate, capacity) = (options.sensors, options.rate, options.capacity)
         let rig = try await CutStoreRig(
             agentID: Self.agentID,
             options: options,
@@ -52,12 +52,12 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
                     priority: \(alarmPriority)
                 """,
             settings: """
-                batch: { max_records: 5000, max_bytes: 256KiB, linger: 250ms }
                 spool: { max_bytes: 512MiB, segment_bytes: 4MiB }
                 """
         )
         defer { rig.remove() }
-        let (throttled, agent, database) = (rig.throttled, rig.agent, rig.database)
+        let (agent, database) = (rig.agent, rig.database)
+        let (elapsed, progress) = (rig.elapsed, rig.progress)
         let store = try SQLiteSink(path: database)
         var newest: [String: Int64] = [:]
         /// Seconds since the newest stored record of `stream` was read.
@@ -74,13 +74,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
             return newest[stream].map { Double(now - $0) / 1e9 }
         }
 
-        let start = ContinuousClock.now
-        func elapsed() -> String { String(format: "%.0f s", (ContinuousClock.now - start).inSeconds) }
-        progress("warm-up at full capacity, \(warmup) s")
-        try await Task.sleep(for: .seconds(warmup))
-        let demand = rig.demand(rate: rate)
-        throttled.setBytesPerSecond(max(1, Int(demand * capacity)))
-        progress("\(elapsed()): store cut to \(capacity) of the demand (\(Int(demand * capacity)) B/s) for \(cut) s")
+        _ = try await rig.warmUpThenCut(for: cut)
         var alarmAges: [Double] = []
         var bulkAges: [Double] = []
         for second in 0..<cut {
@@ -108,9 +102,7 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
             }
         }
         let heldAtEnd = Int(agent.metrics().sum("lepton_agent_spool_batches"))
-        throttled.setBytesPerSecond(Int(demand * 2))
-        let restoredAt = ContinuousClock.now
-        progress("\(elapsed()): capacity back at twice the demand")
+        let restoredAt = rig.restoreCapacity()
         await rig.closeInput()
         var drained: Double?
         for _ in 0..<600 where drained == nil {
@@ -192,9 +184,5 @@ struct EdgePriorityBenchmark: AsyncParsableCommand {
             ])
         )
         return rows
-    }
-
-    func progress(_ line: String) {
-        FileHandle.standardError.write(Data("edge-priority: \(line)\n".utf8))
     }
 }
